@@ -1,0 +1,29 @@
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+
+export const MAX_PAGE_SIZE = 100;
+
+/** `page` from 1, `page_size` 1..100 (default 20): DESIGN §6.0. */
+export class PageQuery {
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  page?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  page_size?: number;
+}
+
+export interface Page {
+  page: number;
+  pageSize: number;
+}
+
+export function pageOf(query: PageQuery): Page {
+  return { page: query.page ?? 1, pageSize: query.page_size ?? 20 };
+}

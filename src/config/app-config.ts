@@ -1,0 +1,211 @@
+import * as path from 'node:path';
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export type ProviderName = 'stripe' | 'sandbox';
+export const PROVIDER_NAMES: readonly ProviderName[] = ['stripe', 'sandbox'];
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+
+export interface StripeConfig {
+  secretKey: string;
+  /** Several secrets are accepted at once so that a secret can be rotated. */
+  webhookSecrets: string[];
+  /** e.g. http://127.0.0.1:12111 for stripe-mock; undefined means Stripe's own API. */
+  apiBase?: URL;
+  webhookToleranceSeconds: number;
+}
+
+export interface SandboxConfig {
+  webhookSecret: string;
+  /** JSON catalog override (SANDBOX_PRICES); undefined means the bundled catalog. */
+  pricesJson?: string;
+}
+
+/** The whole configuration, validated once at boot (see loadConfig). */
+export interface AppConfig {
+  nodeEnv: string;
+  port: number;
+  publicBaseUrl: URL;
+  databaseUrl?: string;
+  dataDir: string;
+  migrationsRun: boolean;
+  paymentProvider: ProviderName;
+  stripe?: StripeConfig;
+  sandbox: SandboxConfig;
+  successUrl: string;
+  cancelUrl: string;
+  redirectAllowedHosts: string[];
+  apiKeys: string[];
+  /** null when DISPUTE_DEADLINE_CRON=off */
+  disputeDeadlineCron: string | null;
+  disputeDeadlineWarningHours: number;
+  logLevel: LogLevel;
+  bodyLimitBytes: number;
+}
+
+/** Raised when the environment is invalid; main prints the problems and exits non-zero. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** The development secret the sandbox signs its webhooks with when none is configured. */
+export const SANDBOX_DEFAULT_WEBHOOK_SECRET = 'whsec_sandbox_development_only';
+
+/**
+ * Reads and validates every variable of DESIGN §3. Collects all problems before
+ * failing so that a user fixes their .env in one go.
+ */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: string[] = [];
+  const value = (name: string): string | undefined => {
+    const raw = env[name];
+    return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = value(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+  const url = (name: string, fallback: string | undefined): URL | undefined => {
+    const raw = value(name) ?? fallback;
+    if (raw === undefined) return undefined;
+    try {
+      const parsed = new URL(raw);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol');
+      return parsed;
+    } catch {
+      problems.push(`${name} must be an http(s) URL, got "${raw}"`);
+      return undefined;
+    }
+  };
+  const list = (name: string): string[] =>
+    (value(name) ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0);
+  const boolean = (name: string, fallback: boolean): boolean => {
+    const raw = value(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+    if (['false', '0', 'no', 'off'].includes(raw)) return false;
+    problems.push(`${name} must be true or false, got "${raw}"`);
+    return fallback;
+  };
+
+  const nodeEnv = value('NODE_ENV') ?? 'development';
+  const port = integer('PORT', 8000, 0, 65535);
+  const publicBaseUrl =
+    url('PUBLIC_BASE_URL', `http://localhost:${port}`) ?? new URL('http://localhost:8000');
+  const base = publicBaseUrl.toString().replace(/\/+$/, '');
+
+  const databaseUrl = value('DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must be a postgres:// or postgresql:// connection string');
+  }
+
+  const providerRaw = value('PAYMENT_PROVIDER') ?? 'sandbox';
+  const paymentProvider = providerRaw.toLowerCase() as ProviderName;
+  if (!PROVIDER_NAMES.includes(paymentProvider)) {
+    problems.push(
+      `PAYMENT_PROVIDER must be one of ${PROVIDER_NAMES.join(', ')}, got "${providerRaw}"`,
+    );
+  }
+
+  let stripe: StripeConfig | undefined;
+  const stripeKey = value('STRIPE_SECRET_KEY');
+  const stripeWebhookSecrets = list('STRIPE_WEBHOOK_SECRET');
+  const apiBase = url('STRIPE_API_BASE', undefined);
+  const webhookToleranceSeconds = integer('STRIPE_WEBHOOK_TOLERANCE', 300, 1, 86400);
+  if (paymentProvider === 'stripe') {
+    if (!stripeKey)
+      problems.push(
+        'STRIPE_SECRET_KEY is required when PAYMENT_PROVIDER=stripe (sk_test_… or sk_live_…, or a restricted rk_… key)',
+      );
+    else if (!/^(sk|rk)_(test|live)_/.test(stripeKey))
+      problems.push('STRIPE_SECRET_KEY must start with sk_test_, sk_live_, rk_test_ or rk_live_');
+    if (stripeWebhookSecrets.length === 0)
+      problems.push(
+        'STRIPE_WEBHOOK_SECRET is required when PAYMENT_PROVIDER=stripe (whsec_…; a comma list while rotating)',
+      );
+    for (const secret of stripeWebhookSecrets) {
+      if (!secret.startsWith('whsec_'))
+        problems.push('STRIPE_WEBHOOK_SECRET entries must start with whsec_');
+    }
+    stripe = {
+      secretKey: stripeKey ?? '',
+      webhookSecrets: stripeWebhookSecrets,
+      apiBase,
+      webhookToleranceSeconds,
+    };
+  }
+
+  const successUrl =
+    value('PAYMENT_SUCCESS_URL') ?? `${base}/payment/success?session_id={CHECKOUT_SESSION_ID}`;
+  const cancelUrl = value('PAYMENT_CANCEL_URL') ?? `${base}/payment/cancel`;
+
+  const apiKeys = list('API_KEYS');
+  if (nodeEnv === 'production' && apiKeys.length === 0) {
+    problems.push(
+      'API_KEYS is required when NODE_ENV=production (a comma list of keys for Authorization: Bearer <key>)',
+    );
+  }
+
+  const cronRaw = value('DISPUTE_DEADLINE_CRON') ?? '*/10 * * * *';
+  let disputeDeadlineCron: string | null = cronRaw;
+  if (cronRaw.toLowerCase() === 'off') disputeDeadlineCron = null;
+  else if (!isCronExpression(cronRaw)) {
+    problems.push(
+      `DISPUTE_DEADLINE_CRON must be a cron expression (5 or 6 fields, e.g. "*/10 * * * *") or "off", got "${cronRaw}"`,
+    );
+  }
+
+  const logLevelRaw = (value('LOG_LEVEL') ?? 'info').toLowerCase() as LogLevel;
+  if (!LOG_LEVELS.includes(logLevelRaw))
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevelRaw}"`);
+
+  const config: AppConfig = {
+    nodeEnv,
+    port,
+    publicBaseUrl,
+    databaseUrl,
+    dataDir: path.resolve(value('DATA_DIR') ?? './.data'),
+    migrationsRun: boolean('MIGRATIONS_RUN', true),
+    paymentProvider,
+    stripe,
+    sandbox: {
+      webhookSecret: value('SANDBOX_WEBHOOK_SECRET') ?? SANDBOX_DEFAULT_WEBHOOK_SECRET,
+      pricesJson: value('SANDBOX_PRICES'),
+    },
+    successUrl,
+    cancelUrl,
+    redirectAllowedHosts: list('REDIRECT_ALLOWED_HOSTS').map((host) => host.toLowerCase()),
+    apiKeys,
+    disputeDeadlineCron,
+    disputeDeadlineWarningHours: integer('DISPUTE_DEADLINE_WARNING_HOURS', 72, 0, 24 * 365),
+    logLevel: logLevelRaw,
+    bodyLimitBytes: integer('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 50 * 1024 * 1024),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+const CRON_FIELD =
+  /^(\*|\?|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?)*$/;
+
+function isCronExpression(expression: string): boolean {
+  const fields = expression.split(/\s+/);
+  return (
+    (fields.length === 5 || fields.length === 6) && fields.every((field) => CRON_FIELD.test(field))
+  );
+}

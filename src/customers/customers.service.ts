@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import {
+  InjectPaymentProvider,
+  type PaymentProvider,
+} from '../payment-provider/payment-provider.interface';
+import { CustomerEntity } from './entities/customer.entity';
+
+/**
+ * The provider customer of each app user (external_ref), made once. Concurrent
+ * first checkouts of one user send the same idempotency key, so the provider
+ * makes one customer, and the unique index keeps one row.
+ */
+@Injectable()
+export class CustomersService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectPaymentProvider() private readonly provider: PaymentProvider,
+  ) {}
+
+  async findOrCreate(externalRef: string, email?: string): Promise<CustomerEntity> {
+    const repository = this.dataSource.getRepository(CustomerEntity);
+    const existing = await repository.findOneBy({ provider: this.provider.name, externalRef });
+    if (existing) {
+      if (email && !existing.email) await repository.update(existing.id, { email });
+      return existing;
+    }
+    const digest = createHash('sha256').update(externalRef).digest('hex').slice(0, 32);
+    const created = await this.provider.createCustomer({
+      externalRef,
+      email,
+      idempotencyKey: `customer-${digest}`,
+    });
+    await repository
+      .createQueryBuilder()
+      .insert()
+      .values({
+        provider: this.provider.name,
+        providerCustomerId: created.id,
+        externalRef,
+        email: email ?? created.email,
+      })
+      .orIgnore()
+      .execute();
+    return repository.findOneByOrFail({ provider: this.provider.name, externalRef });
+  }
+
+  /**
+   * The row for a provider customer seen in a webhook (e.g. a subscription made
+   * outside our checkout), created without an external_ref when unknown.
+   */
+  async ensureFromProvider(
+    manager: EntityManager,
+    providerCustomerId: string,
+    email?: string | null,
+  ): Promise<CustomerEntity> {
+    const repository = manager.getRepository(CustomerEntity);
+    await repository
+      .createQueryBuilder()
+      .insert()
+      .values({
+        provider: this.provider.name,
+        providerCustomerId,
+        externalRef: null,
+        email: email ?? null,
+      })
+      .orIgnore()
+      .execute();
+    return repository.findOneByOrFail({ provider: this.provider.name, providerCustomerId });
+  }
+}

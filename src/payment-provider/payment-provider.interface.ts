@@ -1,0 +1,83 @@
+import { Inject } from '@nestjs/common';
+import type {
+  CheckoutSessionSnapshot,
+  CreateCheckoutSessionInput,
+  CreateCustomerInput,
+  CreateRefundInput,
+  CustomerSnapshot,
+  PaymentSnapshot,
+  ProviderEvent,
+  RawObject,
+  RefundSnapshot,
+  SubscriptionSnapshot,
+} from './payment-provider.types';
+
+/** Injection token of the configured PaymentProvider. */
+export const PAYMENT_PROVIDER = Symbol('PAYMENT_PROVIDER');
+
+/** `@InjectPaymentProvider() private readonly provider: PaymentProvider` */
+export const InjectPaymentProvider = (): ParameterDecorator => Inject(PAYMENT_PROVIDER);
+
+/** Request headers as Node gives them. */
+export type RequestHeaders = Record<string, string | string[] | undefined>;
+
+/**
+ * The seam between our features and a payment provider (DESIGN §5). Small and
+ * provider-neutral: implementations translate to and from their own API.
+ *
+ * Errors: implementations throw ProviderError (payment-provider.errors.ts) —
+ * `invalid_request` keeps the provider's message for the client (HTTP 400),
+ * `provider_error` is misconfiguration or a provider-side failure (502),
+ * `unavailable` is a timeout, connection failure or rate limit (503, retryable).
+ */
+export interface PaymentProvider {
+  /** Short stable name stored on every row ("stripe", "sandbox"). */
+  readonly name: string;
+
+  /**
+   * Creates a hosted checkout page for one price.
+   * @param input.idempotencyKey derived from our own ids; the same key returns the same session.
+   * @returns the session, with the URL to send the buyer to.
+   */
+  createCheckoutSession(input: CreateCheckoutSessionInput): Promise<CheckoutSessionSnapshot>;
+
+  /**
+   * Reads a payment (payment intent) as the provider sees it now.
+   * @param paymentIntentId the provider's id (pi_…)
+   */
+  retrievePayment(paymentIntentId: string): Promise<PaymentSnapshot>;
+
+  /**
+   * Refunds all or part of a payment. Needs the payment intent or, failing that, the charge id.
+   * @param input.amount minor units, > 0 and at most what remains
+   * @param input.idempotencyKey derived from our refund row or the client's key: a retry never refunds twice.
+   */
+  createRefund(input: CreateRefundInput): Promise<RefundSnapshot>;
+
+  /**
+   * Schedules the subscription to end at the end of its current period (it stays active until then).
+   * Calling it again is harmless.
+   */
+  cancelSubscriptionAtPeriodEnd(
+    subscriptionId: string,
+    idempotencyKey: string,
+  ): Promise<SubscriptionSnapshot>;
+
+  /** Undoes a scheduled cancellation of a subscription that has not ended yet. */
+  resumeSubscription(subscriptionId: string, idempotencyKey: string): Promise<SubscriptionSnapshot>;
+
+  /** Creates the provider's customer for one app user (external_ref). */
+  createCustomer(input: CreateCustomerInput): Promise<CustomerSnapshot>;
+
+  /**
+   * Verifies a webhook delivery on its exact raw bytes and interprets it.
+   * @throws WebhookVerificationError for a missing/bad signature, a stale timestamp or a malformed body.
+   */
+  parseWebhook(rawBody: Buffer, headers: RequestHeaders): ProviderEvent;
+
+  /**
+   * Interprets an event already verified and stored in the inbox (webhook replay).
+   * Must give the same result parseWebhook gave for it.
+   */
+  interpretEvent(payload: RawObject): ProviderEvent;
+}

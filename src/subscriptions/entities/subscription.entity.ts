@@ -1,0 +1,87 @@
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, Unique } from 'typeorm';
+import { BaseRow } from '../../database/base.entity';
+import { CustomerEntity } from '../../customers/entities/customer.entity';
+
+export const SUBSCRIPTION_STATUSES = [
+  'incomplete',
+  'incomplete_expired',
+  'trialing',
+  'active',
+  'past_due',
+  'canceled',
+  'unpaid',
+  'paused',
+] as const;
+export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
+
+/** Mirrors the provider's subscription; webhooks keep it in step. */
+@Entity('payment_subscription')
+@Unique('uq_payment_subscription_provider_id', ['provider', 'providerSubscriptionId'])
+@Index('ix_payment_subscription_created', ['createdAt', 'id'])
+@Index('ix_payment_subscription_status_created', ['status', 'createdAt'])
+@Index('ix_payment_subscription_customer_ref', ['customerRef', 'createdAt'], {
+  where: 'customer_ref IS NOT NULL',
+})
+@Check(
+  'ck_payment_subscription_status',
+  `status IN ('incomplete', 'incomplete_expired', 'trialing', 'active', 'past_due', 'canceled', 'unpaid', 'paused')`,
+)
+export class SubscriptionEntity extends BaseRow {
+  @Column({ type: 'varchar', length: 32 })
+  provider: string;
+
+  @Column({ type: 'varchar', length: 255 })
+  providerSubscriptionId: string;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  providerCustomerId: string | null;
+
+  @Column({ type: 'integer', nullable: true })
+  customerId: number | null;
+
+  @ManyToOne(() => CustomerEntity, { nullable: true, onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'customer_id', foreignKeyConstraintName: 'fk_payment_subscription_customer' })
+  customer?: CustomerEntity | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  customerRef: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  priceId: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  planName: string | null;
+
+  @Column({ type: 'integer', default: 1 })
+  quantity: number;
+
+  @Column({ type: 'varchar', length: 32 })
+  status: SubscriptionStatus;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  currentPeriodStart: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  currentPeriodEnd: Date | null;
+
+  @Column({ type: 'boolean', default: false })
+  cancelAtPeriodEnd: boolean;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  cancelAt: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  canceledAt: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  endedAt: Date | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  trialEnd: Date | null;
+
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  metadata: Record<string, string>;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  providerUpdatedAt: Date | null;
+}

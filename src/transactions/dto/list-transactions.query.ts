@@ -1,0 +1,28 @@
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { PageQuery } from '../../common/pagination';
+import type { TransactionStatus, TransactionType } from '../entities/transaction.entity';
+
+export const TRANSACTION_STATUSES: TransactionStatus[] = [
+  'pending',
+  'succeeded',
+  'failed',
+  'canceled',
+  'refunded',
+  'partially_refunded',
+];
+export const TRANSACTION_TYPES: TransactionType[] = ['charge', 'refund'];
+
+export class ListTransactionsQuery extends PageQuery {
+  @IsOptional()
+  @IsIn(TRANSACTION_STATUSES)
+  status?: TransactionStatus;
+
+  @IsOptional()
+  @IsIn(TRANSACTION_TYPES)
+  type?: TransactionType;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  customer_ref?: string;
+}

@@ -1,0 +1,142 @@
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
+import { bigintNumber } from '../../database/columns';
+import { BaseRow } from '../../database/base.entity';
+import { CustomerEntity } from '../../customers/entities/customer.entity';
+import { SubscriptionEntity } from '../../subscriptions/entities/subscription.entity';
+
+export type TransactionType = 'charge' | 'refund';
+export type TransactionStatus =
+  'pending' | 'succeeded' | 'failed' | 'canceled' | 'refunded' | 'partially_refunded';
+
+/** One row per money movement: a charge, or a refund linked to its charge. */
+@Entity('payment_transaction')
+@Index('uq_payment_transaction_charge_payment_intent', ['provider', 'providerPaymentIntentId'], {
+  unique: true,
+  where: `type = 'charge' AND provider_payment_intent_id IS NOT NULL`,
+})
+@Index('uq_payment_transaction_charge_invoice', ['provider', 'providerInvoiceId'], {
+  unique: true,
+  where: `type = 'charge' AND provider_invoice_id IS NOT NULL`,
+})
+@Index('uq_payment_transaction_charge_charge', ['provider', 'providerChargeId'], {
+  unique: true,
+  where: `type = 'charge' AND provider_charge_id IS NOT NULL`,
+})
+@Index('uq_payment_transaction_refund', ['provider', 'providerRefundId'], {
+  unique: true,
+  where: 'provider_refund_id IS NOT NULL',
+})
+@Index('uq_payment_transaction_idempotency_key', ['idempotencyKey'], {
+  unique: true,
+  where: 'idempotency_key IS NOT NULL',
+})
+@Index('ix_payment_transaction_created', ['createdAt', 'id'])
+@Index('ix_payment_transaction_status_created', ['status', 'createdAt'])
+@Index('ix_payment_transaction_customer_ref', ['customerRef', 'createdAt'], {
+  where: 'customer_ref IS NOT NULL',
+})
+@Index('ix_payment_transaction_checkout_session', ['checkoutSessionId'], {
+  where: 'checkout_session_id IS NOT NULL',
+})
+@Index('ix_payment_transaction_parent', ['parentTransactionId'], {
+  where: 'parent_transaction_id IS NOT NULL',
+})
+@Index('ix_payment_transaction_subscription', ['subscriptionId'], {
+  where: 'subscription_id IS NOT NULL',
+})
+@Check('ck_payment_transaction_type', `type IN ('charge', 'refund')`)
+@Check(
+  'ck_payment_transaction_status',
+  `status IN ('pending', 'succeeded', 'failed', 'canceled', 'refunded', 'partially_refunded')`,
+)
+@Check('ck_payment_transaction_currency', `currency ~ '^[a-z]{3}$'`)
+@Check(
+  'ck_payment_transaction_amounts',
+  `amount >= 0 AND amount_refunded >= 0 AND amount_refunded <= amount`,
+)
+export class TransactionEntity extends BaseRow {
+  @Column({ type: 'varchar', length: 32 })
+  provider: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  type: TransactionType;
+
+  @Column({ type: 'varchar', length: 32 })
+  status: TransactionStatus;
+
+  @Column({ type: 'bigint', transformer: bigintNumber })
+  amount: number;
+
+  @Column({ type: 'bigint', default: 0, transformer: bigintNumber })
+  amountRefunded: number;
+
+  @Column({ type: 'varchar', length: 3 })
+  currency: string;
+
+  @Column({ type: 'text', nullable: true })
+  description: string | null;
+
+  /** Refund reason (free text, kept locally) or the provider's failure message. */
+  @Column({ type: 'text', nullable: true })
+  reason: string | null;
+
+  @Column({ type: 'integer', nullable: true })
+  customerId: number | null;
+
+  @ManyToOne(() => CustomerEntity, { nullable: true, onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'customer_id', foreignKeyConstraintName: 'fk_payment_transaction_customer' })
+  customer?: CustomerEntity | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  customerRef: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  providerPaymentIntentId: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  providerChargeId: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  providerInvoiceId: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  providerRefundId: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  providerSubscriptionId: string | null;
+
+  /** The provider's checkout session id (cs_…), as the API exposes it. */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  checkoutSessionId: string | null;
+
+  @Column({ type: 'integer', nullable: true })
+  subscriptionId: number | null;
+
+  @ManyToOne(() => SubscriptionEntity, { nullable: true, onDelete: 'SET NULL' })
+  @JoinColumn({
+    name: 'subscription_id',
+    foreignKeyConstraintName: 'fk_payment_transaction_subscription',
+  })
+  subscription?: SubscriptionEntity | null;
+
+  /** On refunds: the charge refunded. */
+  @Column({ type: 'integer', nullable: true })
+  parentTransactionId: number | null;
+
+  @ManyToOne(() => TransactionEntity, { nullable: true, onDelete: 'RESTRICT' })
+  @JoinColumn({
+    name: 'parent_transaction_id',
+    foreignKeyConstraintName: 'fk_payment_transaction_parent',
+  })
+  parent?: TransactionEntity | null;
+
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  metadata: Record<string, string>;
+
+  /** A refund requested through our API: the key it was sent to the provider with. */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  idempotencyKey: string | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  providerUpdatedAt: Date | null;
+}

@@ -1,0 +1,50 @@
+import { Controller, Get, Param, ParseIntPipe, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { NotFoundError } from '../common/domain-error';
+import { pageOf } from '../common/pagination';
+import { ListTransactionsQuery } from './dto/list-transactions.query';
+import { toTransactionResource, type TransactionResource } from './transaction.resource';
+import { TransactionsService } from './transactions.service';
+
+@ApiTags('transactions')
+@ApiBearerAuth()
+@Controller('api/v1/payment/transactions')
+export class TransactionsController {
+  constructor(private readonly transactions: TransactionsService) {}
+
+  /** Newest first; filters: status, type, customer_ref. */
+  @Get()
+  async list(
+    @Query() query: ListTransactionsQuery,
+  ): Promise<{
+    transactions: TransactionResource[];
+    total: number;
+    page: number;
+    page_size: number;
+  }> {
+    const page = pageOf(query);
+    const { rows, total } = await this.transactions.list(
+      { status: query.status, type: query.type, customerRef: query.customer_ref },
+      page,
+    );
+    return {
+      transactions: rows.map(toTransactionResource),
+      total,
+      page: page.page,
+      page_size: page.pageSize,
+    };
+  }
+
+  /** The charge a checkout session produced; 404 until the webhook has recorded it. */
+  @Get('by-session/:sessionId')
+  async bySession(@Param('sessionId') sessionId: string): Promise<TransactionResource> {
+    const row = await this.transactions.findBySession(sessionId);
+    if (!row) throw new NotFoundError('Transaction for checkout session', sessionId);
+    return toTransactionResource(row);
+  }
+
+  @Get(':id')
+  async get(@Param('id', ParseIntPipe) id: number): Promise<TransactionResource> {
+    return toTransactionResource(await this.transactions.get(id));
+  }
+}

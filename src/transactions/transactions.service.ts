@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { FindOptionsWhere, Repository } from 'typeorm';
+import { NotFoundError } from '../common/domain-error';
+import type { Page } from '../common/pagination';
+import {
+  TransactionEntity,
+  type TransactionStatus,
+  type TransactionType,
+} from './entities/transaction.entity';
+
+export interface TransactionFilter {
+  status?: TransactionStatus;
+  type?: TransactionType;
+  customerRef?: string;
+}
+
+/** Reads transactions; rows are written by the checkout, subscription and refund flows. */
+@Injectable()
+export class TransactionsService {
+  constructor(
+    @InjectRepository(TransactionEntity)
+    private readonly transactions: Repository<TransactionEntity>,
+  ) {}
+
+  async list(
+    filter: TransactionFilter,
+    page: Page,
+  ): Promise<{ rows: TransactionEntity[]; total: number }> {
+    const where: FindOptionsWhere<TransactionEntity> = {};
+    if (filter.status) where.status = filter.status;
+    if (filter.type) where.type = filter.type;
+    if (filter.customerRef) where.customerRef = filter.customerRef;
+    const [rows, total] = await this.transactions.findAndCount({
+      where,
+      order: { createdAt: 'DESC', id: 'DESC' },
+      skip: (page.page - 1) * page.pageSize,
+      take: page.pageSize,
+    });
+    return { rows, total };
+  }
+
+  async get(id: number): Promise<TransactionEntity> {
+    const row = await this.transactions.findOneBy({ id });
+    if (!row) throw new NotFoundError('Transaction', id);
+    return row;
+  }
+
+  /** The charge made by a checkout session (one-time mode), if the webhook has recorded it. */
+  async findBySession(sessionId: string): Promise<TransactionEntity | null> {
+    return this.transactions.findOne({
+      where: { checkoutSessionId: sessionId, type: 'charge' },
+      order: { id: 'ASC' },
+    });
+  }
+
+  async findByChargeOrPaymentIntent(ids: {
+    chargeId?: string | null;
+    paymentIntentId?: string | null;
+  }): Promise<TransactionEntity | null> {
+    const where: FindOptionsWhere<TransactionEntity>[] = [];
+    if (ids.chargeId) where.push({ type: 'charge', providerChargeId: ids.chargeId });
+    if (ids.paymentIntentId)
+      where.push({ type: 'charge', providerPaymentIntentId: ids.paymentIntentId });
+    if (where.length === 0) return null;
+    return this.transactions.findOne({ where });
+  }
+}

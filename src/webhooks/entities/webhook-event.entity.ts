@@ -1,0 +1,46 @@
+import { Check, Column, Entity, Index, Unique } from 'typeorm';
+import { BaseRow } from '../../database/base.entity';
+
+export type WebhookEventStatus = 'received' | 'processed' | 'failed' | 'ignored';
+
+/** The inbox: every verified provider event, stored before it is processed. */
+@Entity('payment_webhook_event')
+@Unique('uq_payment_webhook_event_provider_id', ['provider', 'providerEventId'])
+@Index('ix_payment_webhook_event_status_received', ['status', 'receivedAt'])
+@Check(
+  'ck_payment_webhook_event_status',
+  `status IN ('received', 'processed', 'failed', 'ignored')`,
+)
+export class WebhookEventEntity extends BaseRow {
+  @Column({ type: 'varchar', length: 32 })
+  provider: string;
+
+  @Column({ type: 'varchar', length: 255 })
+  providerEventId: string;
+
+  @Column({ type: 'varchar', length: 128 })
+  type: string;
+
+  /** The event exactly as the provider sent it (parsed JSON). */
+  @Column({ type: 'jsonb' })
+  payload: Record<string, unknown>;
+
+  @Column({ type: 'varchar', length: 16, default: 'received' })
+  status: WebhookEventStatus;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts: number;
+
+  @Column({ type: 'text', nullable: true })
+  lastError: string | null;
+
+  /** The provider's event time (`created`). */
+  @Column({ type: 'timestamptz' })
+  occurredAt: Date;
+
+  @Column({ type: 'timestamptz', default: () => 'now()' })
+  receivedAt: Date;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  processedAt: Date | null;
+}

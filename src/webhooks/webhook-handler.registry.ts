@@ -1,0 +1,65 @@
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import {
+  CHANGE_KINDS,
+  type ChangeKind,
+  type ChangeOf,
+} from '../payment-provider/payment-provider.types';
+
+/** A domain event to emit once the webhook's transaction has committed. */
+export interface PendingDomainEvent {
+  name: string;
+  payload: object;
+}
+
+/** What a change handler gets besides the change itself. */
+export interface WebhookContext {
+  /** The open transaction the inbox row is locked in; write only through it. */
+  manager: EntityManager;
+  provider: string;
+  /** The provider's event id, for listener dedup. */
+  eventId: string;
+  eventType: string;
+  /** The provider's event time (whole seconds): the row's last-change time. */
+  occurredAt: Date;
+  /** Queue a domain event; it is emitted after commit, in order. */
+  emit(name: string, payload: object): void;
+}
+
+export type ChangeHandler<K extends ChangeKind> = (
+  change: ChangeOf<K>,
+  context: WebhookContext,
+) => Promise<void>;
+
+/**
+ * Feature modules contribute the handler for each change kind they own (in
+ * onModuleInit); the webhooks module knows no feature. Every kind must have
+ * exactly one handler: the app refuses to start otherwise.
+ */
+@Injectable()
+export class WebhookHandlerRegistry implements OnApplicationBootstrap {
+  private readonly handlers = new Map<ChangeKind, ChangeHandler<ChangeKind>>();
+
+  register<K extends ChangeKind>(kind: K, handler: ChangeHandler<K>): void {
+    if (this.handlers.has(kind))
+      throw new Error(`A webhook handler for "${kind}" is already registered`);
+    this.handlers.set(kind, handler as unknown as ChangeHandler<ChangeKind>);
+  }
+
+  handlerFor<K extends ChangeKind>(kind: K): ChangeHandler<K> {
+    const handler = this.handlers.get(kind);
+    if (!handler) throw new Error(`No webhook handler registered for "${kind}"`);
+    return handler as unknown as ChangeHandler<K>;
+  }
+
+  missingKinds(): ChangeKind[] {
+    return CHANGE_KINDS.filter((kind) => !this.handlers.has(kind));
+  }
+
+  onApplicationBootstrap(): void {
+    const missing = this.missingKinds();
+    if (missing.length > 0) {
+      throw new Error(`No webhook handler registered for: ${missing.join(', ')}`);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import { Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request } from 'express';
+import { WebhookVerificationError } from '../payment-provider/payment-provider.errors';
+import { WebhooksService } from './webhooks.service';
+
+export const WEBHOOK_ROUTE = 'api/v1/payment/webhook';
+
+@ApiExcludeController()
+@Controller()
+export class WebhooksController {
+  constructor(private readonly webhooks: WebhooksService) {}
+
+  /**
+   * The provider's deliveries. main.ts gives this route the raw bytes (the
+   * signature covers them exactly); 2xx for processed, duplicate and ignored
+   * events, 400 for unverifiable ones, 5xx when processing failed (retry).
+   */
+  @Post(WEBHOOK_ROUTE)
+  @HttpCode(200)
+  async receive(
+    @Req() request: Request,
+  ): Promise<{ received: true; event_id: string; outcome: string }> {
+    const body: unknown = request.body;
+    if (!Buffer.isBuffer(body)) throw new WebhookVerificationError('Webhook body is missing');
+    const { eventId, outcome } = await this.webhooks.receive(body, request.headers);
+    return { received: true, event_id: eventId, outcome };
+  }
+}

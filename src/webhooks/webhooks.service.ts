@@ -1,0 +1,192 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { DomainEventPublisher } from '../events/domain-event.publisher';
+import {
+  InjectPaymentProvider,
+  type PaymentProvider,
+  type RequestHeaders,
+} from '../payment-provider/payment-provider.interface';
+import type { ProviderEvent } from '../payment-provider/payment-provider.types';
+import { NotFoundError } from '../common/domain-error';
+import { WebhookEventEntity, type WebhookEventStatus } from './entities/webhook-event.entity';
+import { WebhookHandlerRegistry, type PendingDomainEvent } from './webhook-handler.registry';
+
+export type WebhookOutcome = 'processed' | 'duplicate' | 'ignored';
+
+/** Raised after the inbox row was marked failed; the controller answers 5xx. */
+export class WebhookProcessingError extends Error {
+  constructor(
+    readonly eventId: string,
+    override readonly cause: unknown,
+  ) {
+    super(`processing event ${eventId} failed: ${(cause as Error)?.message ?? String(cause)}`);
+    this.name = 'WebhookProcessingError';
+  }
+}
+
+const MAX_ERROR_LENGTH = 2000;
+
+/**
+ * The inbox (DESIGN §6.1): store by provider event id, process once in one
+ * transaction together with marking the row processed, emit domain events after
+ * commit. Concurrent deliveries of one event serialise on the row lock.
+ */
+@Injectable()
+export class WebhooksService {
+  private readonly logger = new Logger(WebhooksService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectPaymentProvider() private readonly provider: PaymentProvider,
+    private readonly registry: WebhookHandlerRegistry,
+    private readonly publisher: DomainEventPublisher,
+  ) {}
+
+  /** Verifies, stores and processes one delivery. Throws WebhookVerificationError (400) before storing anything. */
+  async receive(
+    rawBody: Buffer,
+    headers: RequestHeaders,
+  ): Promise<{ eventId: string; outcome: WebhookOutcome }> {
+    const event = this.provider.parseWebhook(rawBody, headers);
+    await this.store(event);
+    const outcome = await this.process(event);
+    return { eventId: event.id, outcome };
+  }
+
+  /** Reprocesses a stored event (CLI `webhooks replay`), whatever its status. */
+  async replay(providerEventId: string): Promise<WebhookOutcome> {
+    const row = await this.dataSource
+      .getRepository(WebhookEventEntity)
+      .findOneBy({ provider: this.provider.name, providerEventId });
+    if (!row) throw new NotFoundError('Webhook event', providerEventId);
+    const event = this.provider.interpretEvent(row.payload);
+    return this.process(event, { force: true });
+  }
+
+  async list(filter: {
+    status?: WebhookEventStatus;
+    limit?: number;
+  }): Promise<WebhookEventEntity[]> {
+    return this.dataSource.getRepository(WebhookEventEntity).find({
+      where: filter.status ? { status: filter.status } : {},
+      order: { receivedAt: 'DESC', id: 'DESC' },
+      take: filter.limit ?? 50,
+    });
+  }
+
+  /** Stores the event once: a repeated delivery finds the row already there. */
+  private async store(event: ProviderEvent): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO payment_webhook_event (provider, provider_event_id, type, payload, status, occurred_at)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT ON CONSTRAINT uq_payment_webhook_event_provider_id DO NOTHING`,
+      [
+        this.provider.name,
+        event.id,
+        event.type,
+        JSON.stringify(event.payload),
+        event.change ? 'received' : 'ignored',
+        event.occurredAt,
+      ],
+    );
+  }
+
+  private async process(
+    event: ProviderEvent,
+    options: { force?: boolean } = {},
+  ): Promise<WebhookOutcome> {
+    const change = event.change;
+    if (!change) return 'ignored';
+    let pending: PendingDomainEvent[] = [];
+    let rowId: number | undefined;
+    let committed = false;
+    try {
+      const done = await this.dataSource.transaction(async (manager) => {
+        const row = await this.lockRow(manager, event.id);
+        rowId = row.id;
+        if (!options.force && (row.status === 'processed' || row.status === 'ignored'))
+          return false;
+        pending = [];
+        const handler = this.registry.handlerFor(change.kind);
+        await handler(change, {
+          manager,
+          provider: this.provider.name,
+          eventId: event.id,
+          eventType: event.type,
+          occurredAt: event.occurredAt,
+          emit: (name, payload) => pending.push({ name, payload }),
+        });
+        await manager.update(WebhookEventEntity, row.id, {
+          status: 'processed',
+          attempts: () => 'attempts + 1',
+          processedAt: new Date(),
+          lastError: null,
+        });
+        return true;
+      });
+      if (!done) return 'duplicate';
+      committed = true;
+      // After commit: a listener that throws fails the webhook so that the provider retries.
+      await this.publisher.publish(pending);
+      return 'processed';
+    } catch (error) {
+      await this.markFailed(event.id, rowId, error, !committed);
+      throw new WebhookProcessingError(event.id, error);
+    }
+  }
+
+  private async lockRow(
+    manager: EntityManager,
+    providerEventId: string,
+  ): Promise<WebhookEventEntity> {
+    const row = await manager
+      .getRepository(WebhookEventEntity)
+      .createQueryBuilder('e')
+      .setLock('pessimistic_write')
+      .where('e.provider = :provider AND e.provider_event_id = :providerEventId', {
+        provider: this.provider.name,
+        providerEventId,
+      })
+      .getOne();
+    if (!row) throw new Error(`inbox row for ${providerEventId} vanished`);
+    return row;
+  }
+
+  private async markFailed(
+    providerEventId: string,
+    rowId: number | undefined,
+    error: unknown,
+    countAttempt: boolean,
+  ): Promise<void> {
+    const message = (
+      error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+    ).slice(0, MAX_ERROR_LENGTH);
+    this.logger.error(
+      { msg: 'webhook processing failed', event_id: providerEventId, error: message },
+      error instanceof Error ? error.stack : undefined,
+    );
+    try {
+      await this.dataSource
+        .createQueryBuilder()
+        .update(WebhookEventEntity)
+        .set({
+          status: 'failed',
+          lastError: message,
+          attempts: () => (countAttempt ? 'attempts + 1' : 'attempts'),
+        })
+        .where('provider = :provider AND provider_event_id = :providerEventId', {
+          provider: this.provider.name,
+          providerEventId,
+        })
+        .execute();
+    } catch (markError) {
+      this.logger.error({
+        msg: 'could not mark webhook failed',
+        event_id: providerEventId,
+        row_id: rowId,
+        error: (markError as Error).message,
+      });
+    }
+  }
+}
