@@ -1,14 +1,39 @@
-import { Module, OnModuleInit } from '@nestjs/common';
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { WebhookHandlerRegistry } from '../webhooks/webhook-handler.registry';
+import { DisputeDeadlineJob } from './dispute-deadline.job';
+import { DisputeLinkListener } from './dispute-link.listener';
+import { DisputeLinker } from './dispute-linker.service';
+import { DisputeWebhookHandler } from './dispute-webhook.handler';
+import { DisputesController } from './disputes.controller';
+import { DisputesService } from './disputes.service';
+import { DisputeEntity } from './entities/dispute.entity';
 
-// TEMPORARY shell so the app boots while the feature is being built.
-@Module({})
+/** Chargebacks, inquiries and early fraud warnings (DESIGN §6.4), and the evidence-deadline job. */
+@Module({
+  imports: [TypeOrmModule.forFeature([DisputeEntity])],
+  controllers: [DisputesController],
+  providers: [
+    DisputesService,
+    DisputeWebhookHandler,
+    DisputeLinker,
+    DisputeLinkListener,
+    DisputeDeadlineJob,
+  ],
+  exports: [DisputesService, DisputeDeadlineJob],
+})
 export class DisputesModule implements OnModuleInit {
-  constructor(private readonly registry: WebhookHandlerRegistry) {}
+  constructor(
+    private readonly registry: WebhookHandlerRegistry,
+    private readonly handler: DisputeWebhookHandler,
+  ) {}
 
   onModuleInit(): void {
-    for (const kind of ['dispute.changed', 'fraud_warning.changed', ] as const) {
-      this.registry.register(kind, () => Promise.reject(new Error(`not implemented yet: ${kind}`)));
-    }
+    this.registry.register('dispute.changed', (change, ctx) =>
+      this.handler.onDisputeChanged(change, ctx),
+    );
+    this.registry.register('fraud_warning.changed', (change, ctx) =>
+      this.handler.onFraudWarningChanged(change, ctx),
+    );
   }
 }

@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, In } from 'typeorm';
+import { DomainEventPublisher } from '../events/domain-event.publisher';
+import { PaymentEvents } from '../events/payment-events';
+import { TransactionEntity } from '../transactions/entities/transaction.entity';
+import { toTransactionResource } from '../transactions/transaction.resource';
+import { findCharge } from './dispute-webhook.handler';
+import { toDisputeResource } from './dispute.resource';
+import { DisputeUpdatedEvent } from './disputes.events';
+import { DisputeEntity } from './entities/dispute.entity';
+
+/** The event that led to a link: its id and time are passed on to the `payment.dispute.updated` it causes. */
+export interface LinkCause {
+  providerEventId: string | null;
+  occurredAt: Date;
+}
+
+const SET_LINK = `transaction_id = t.id, amount = COALESCE(d.amount, t.amount), currency = COALESCE(d.currency, t.currency), updated_at = now()`;
+const MATCHES_CHARGE = `t.type = 'charge' AND t.provider = d.provider
+  AND (t.provider_charge_id = d.provider_charge_id OR t.provider_payment_intent_id = d.provider_payment_intent_id)`;
+
+/**
+ * A dispute or fraud warning may arrive before the charge it is about (DESIGN
+ * §6.1: "a child that arrives before its parent is kept and linked later").
+ * Each UPDATE only touches rows still unlinked, so two linkers racing link a
+ * dispute once and announce it once (`payment.dispute.updated`, carrying the
+ * transaction a listener needs to refund).
+ */
+@Injectable()
+export class DisputeLinker {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly publisher: DomainEventPublisher,
+  ) {}
+
+  /** Links the unlinked disputes about this charge (by charge id or payment intent id). */
+  async linkTransaction(transactionId: number, cause: LinkCause): Promise<number> {
+    const ids = await this.updateReturningIds(
+      `UPDATE payment_dispute d SET ${SET_LINK} FROM payment_transaction t
+       WHERE t.id = $1 AND d.transaction_id IS NULL AND ${MATCHES_CHARGE}
+       RETURNING d.id`,
+      [transactionId],
+    );
+    await this.announce(ids, cause);
+    return ids.length;
+  }
+
+  /** Links one dispute if its charge is recorded by now (the re-check after the dispute's own commit). */
+  async linkDispute(disputeId: number, cause: LinkCause): Promise<number> {
+    const dispute = await this.dataSource.getRepository(DisputeEntity).findOneBy({ id: disputeId });
+    if (!dispute || dispute.transactionId !== null) return 0;
+    const charge = await findCharge(this.dataSource.manager, dispute.provider, dispute);
+    if (!charge) return 0;
+    return this.linkTransaction(charge.id, cause);
+  }
+
+  /** Links every unlinked dispute whose charge is recorded (cheap: ix_payment_dispute_unlinked). */
+  async linkAll(cause: LinkCause): Promise<number> {
+    const ids = await this.updateReturningIds(
+      `UPDATE payment_dispute d SET ${SET_LINK} FROM payment_transaction t
+       WHERE d.transaction_id IS NULL AND ${MATCHES_CHARGE}
+       RETURNING d.id`,
+      [],
+    );
+    await this.announce(ids, cause);
+    return ids.length;
+  }
+
+  private async updateReturningIds(sql: string, parameters: unknown[]): Promise<number[]> {
+    // TypeORM answers an UPDATE with [rows, affected count].
+    const [rows] = await this.dataSource.query<[{ id: number }[], number]>(sql, parameters);
+    return rows.map((row) => row.id);
+  }
+
+  /** After the UPDATE has committed (it ran on its own): one `payment.dispute.updated` per linked row. */
+  private async announce(disputeIds: number[], cause: LinkCause): Promise<void> {
+    if (disputeIds.length === 0) return;
+    const disputes = await this.dataSource
+      .getRepository(DisputeEntity)
+      .find({ where: { id: In(disputeIds) }, order: { id: 'ASC' } });
+    const transactionIds = [
+      ...new Set(disputes.map((d) => d.transactionId).filter((id): id is number => id !== null)),
+    ];
+    const transactions = await this.dataSource
+      .getRepository(TransactionEntity)
+      .findBy({ id: In(transactionIds) });
+    const byId = new Map(transactions.map((t) => [t.id, t]));
+    await this.publisher.publish(
+      disputes.map((row) => {
+        const transaction = row.transactionId === null ? undefined : byId.get(row.transactionId);
+        return {
+          name: PaymentEvents.DISPUTE_UPDATED,
+          payload: new DisputeUpdatedEvent({
+            providerEventId: cause.providerEventId,
+            occurredAt: cause.occurredAt,
+            raw: null,
+            dispute: toDisputeResource(row),
+            transaction: transaction ? toTransactionResource(transaction) : null,
+          }),
+        };
+      }),
+    );
+  }
+}

@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, type FindOptionsWhere, type Repository } from 'typeorm';
+import { NotFoundError, ValidationError } from '../common/domain-error';
+import type { Page } from '../common/pagination';
+import { OPEN_DISPUTE_STATUSES } from './dispute-status';
+import { toDisputeResource, type DisputeResource } from './dispute.resource';
+import { DISPUTE_STATUSES, DisputeEntity, type DisputeStatus } from './entities/dispute.entity';
+
+/** A status, or `open` for warning_issued, needs_response and under_review. */
+export type DisputeStatusFilter = DisputeStatus | 'open';
+export const DISPUTE_STATUS_FILTERS: readonly DisputeStatusFilter[] = ['open', ...DISPUTE_STATUSES];
+
+export interface DisputeFilter {
+  status?: DisputeStatusFilter;
+}
+
+const DEFAULT_LIMIT = 100;
+const MAX_LIMIT = 1000;
+
+/** Reads disputes and fraud warnings; rows are written by the webhook handlers and the deadline job. */
+@Injectable()
+export class DisputesService {
+  constructor(
+    @InjectRepository(DisputeEntity) private readonly disputes: Repository<DisputeEntity>,
+  ) {}
+
+  /**
+   * The disputes an app or an operator looks at, newest first:
+   * `await disputes.getDisputes({ status: 'open' })`.
+   * @param filter.limit at most this many (default 100, at most 1000)
+   */
+  async getDisputes(filter: DisputeFilter & { limit?: number } = {}): Promise<DisputeResource[]> {
+    const limit = filter.limit ?? DEFAULT_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+      throw new ValidationError(`limit must be an integer from 1 to ${MAX_LIMIT}`, {
+        limit: [`must be an integer from 1 to ${MAX_LIMIT}`],
+      });
+    }
+    const { rows } = await this.list(filter, { page: 1, pageSize: limit });
+    return rows.map(toDisputeResource);
+  }
+
+  async list(filter: DisputeFilter, page: Page): Promise<{ rows: DisputeEntity[]; total: number }> {
+    const [rows, total] = await this.disputes.findAndCount({
+      where: whereOf(filter),
+      order: { createdAt: 'DESC', id: 'DESC' },
+      skip: (page.page - 1) * page.pageSize,
+      take: page.pageSize,
+    });
+    return { rows, total };
+  }
+
+  async get(id: number): Promise<DisputeResource> {
+    const row = await this.disputes.findOneBy({ id });
+    if (!row) throw new NotFoundError('Dispute', id);
+    return toDisputeResource(row);
+  }
+}
+
+function whereOf(filter: DisputeFilter): FindOptionsWhere<DisputeEntity> {
+  if (filter.status === undefined) return {};
+  if (!DISPUTE_STATUS_FILTERS.includes(filter.status)) {
+    throw new ValidationError(`status must be one of ${DISPUTE_STATUS_FILTERS.join(', ')}`, {
+      status: [`must be one of ${DISPUTE_STATUS_FILTERS.join(', ')}`],
+    });
+  }
+  return { status: filter.status === 'open' ? In([...OPEN_DISPUTE_STATUSES]) : filter.status };
+}

@@ -1,0 +1,10 @@
+import { IsIn, IsOptional } from 'class-validator';
+import { PageQuery } from '../../common/pagination';
+import { DISPUTE_STATUS_FILTERS, type DisputeStatusFilter } from '../disputes.service';
+
+export class ListDisputesQuery extends PageQuery {
+  /** `open` (warning_issued, needs_response, under_review) or one status. */
+  @IsOptional()
+  @IsIn(DISPUTE_STATUS_FILTERS)
+  status?: DisputeStatusFilter;
+}
