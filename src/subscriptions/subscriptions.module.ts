@@ -1,14 +1,44 @@
 import { Module, OnModuleInit } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CheckoutSessionEntity } from '../checkout/entities/checkout-session.entity';
+import { CustomersModule } from '../customers/customers.module';
+import { TransactionEntity } from '../transactions/entities/transaction.entity';
 import { WebhookHandlerRegistry } from '../webhooks/webhook-handler.registry';
+import { SubscriptionEntity } from './entities/subscription.entity';
+import { InvoiceChargesService } from './invoice-charges.service';
+import { SubscriptionCancellationService } from './subscription-cancellation.service';
+import { SubscriptionSyncService } from './subscription-sync.service';
+import { SubscriptionsController } from './subscriptions.controller';
+import { SubscriptionsService } from './subscriptions.service';
 
-// TEMPORARY shell so the app boots while the feature is being built.
-@Module({})
+/** Subscriptions mirrored from the provider's webhooks, their invoices' charges, cancel / resume. */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([SubscriptionEntity, TransactionEntity, CheckoutSessionEntity]),
+    CustomersModule,
+  ],
+  controllers: [SubscriptionsController],
+  providers: [
+    SubscriptionsService,
+    SubscriptionCancellationService,
+    SubscriptionSyncService,
+    InvoiceChargesService,
+  ],
+  exports: [SubscriptionsService, SubscriptionCancellationService, SubscriptionSyncService],
+})
 export class SubscriptionsModule implements OnModuleInit {
-  constructor(private readonly registry: WebhookHandlerRegistry) {}
+  constructor(
+    private readonly registry: WebhookHandlerRegistry,
+    private readonly sync: SubscriptionSyncService,
+    private readonly invoices: InvoiceChargesService,
+  ) {}
 
   onModuleInit(): void {
-    for (const kind of ['subscription.changed', 'subscription.deleted', 'invoice.paid', 'invoice.payment_failed', ] as const) {
-      this.registry.register(kind, () => Promise.reject(new Error(`not implemented yet: ${kind}`)));
-    }
+    this.registry.register('subscription.changed', (change, ctx) => this.sync.handle(change, ctx));
+    this.registry.register('subscription.deleted', (change, ctx) => this.sync.handle(change, ctx));
+    this.registry.register('invoice.paid', (change, ctx) => this.invoices.handle(change, ctx));
+    this.registry.register('invoice.payment_failed', (change, ctx) =>
+      this.invoices.handle(change, ctx),
+    );
   }
 }

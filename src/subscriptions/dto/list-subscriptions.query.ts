@@ -1,0 +1,14 @@
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { PageQuery } from '../../common/pagination';
+import { SUBSCRIPTION_STATUSES, type SubscriptionStatus } from '../entities/subscription.entity';
+
+export class ListSubscriptionsQuery extends PageQuery {
+  @IsOptional()
+  @IsIn(SUBSCRIPTION_STATUSES)
+  status?: SubscriptionStatus;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  customer_ref?: string;
+}

@@ -1,0 +1,133 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { ConflictError } from '../common/domain-error';
+import { DomainEventPublisher } from '../events/domain-event.publisher';
+import { PaymentEvents } from '../events/payment-events';
+import {
+  InjectPaymentProvider,
+  type PaymentProvider,
+} from '../payment-provider/payment-provider.interface';
+import type { SubscriptionSnapshot } from '../payment-provider/payment-provider.types';
+import { SubscriptionEntity } from './entities/subscription.entity';
+import { isEnded, sameTime } from './subscription-ordering.policy';
+import { toSubscriptionResource } from './subscription.resource';
+import { SubscriptionUpdatedEvent } from './subscriptions.events';
+import { SubscriptionsService } from './subscriptions.service';
+
+type Operation = 'cancel-at-period-end' | 'resume';
+
+/**
+ * Schedules (and undoes) a cancellation at period end: the provider is told
+ * first, outside any transaction, then the row takes the provider's answer. The
+ * provider's webhook for the change follows and is applied as usual.
+ */
+@Injectable()
+export class SubscriptionCancellationService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectPaymentProvider() private readonly provider: PaymentProvider,
+    private readonly subscriptions: SubscriptionsService,
+    private readonly publisher: DomainEventPublisher,
+  ) {}
+
+  /**
+   * The subscription stays active until current_period_end, then ends. Calling it
+   * again is harmless.
+   * @throws NotFoundError, ConflictError when the subscription has already ended
+   */
+  async cancelAtPeriodEnd(id: number): Promise<SubscriptionEntity> {
+    const row = await this.liveSubscription(id, 'cancel');
+    const snapshot = await this.provider.cancelSubscriptionAtPeriodEnd(
+      row.providerSubscriptionId,
+      idempotencyKey(row, 'cancel-at-period-end'),
+    );
+    return this.record(id, snapshot);
+  }
+
+  /**
+   * Undoes a scheduled cancellation; harmless when none is scheduled.
+   * @throws NotFoundError, ConflictError when the subscription has already ended
+   */
+  async resume(id: number): Promise<SubscriptionEntity> {
+    const row = await this.liveSubscription(id, 'resume');
+    const snapshot = await this.provider.resumeSubscription(
+      row.providerSubscriptionId,
+      idempotencyKey(row, 'resume'),
+    );
+    return this.record(id, snapshot);
+  }
+
+  private async liveSubscription(
+    id: number,
+    verb: 'cancel' | 'resume',
+  ): Promise<SubscriptionEntity> {
+    const row = await this.subscriptions.get(id);
+    if (isEnded(row.status)) {
+      throw new ConflictError(
+        `Subscription ${id} has already ended (status ${row.status}); it cannot be ${verb === 'cancel' ? 'canceled' : 'resumed'}`,
+        { status: row.status },
+      );
+    }
+    if (row.provider !== this.provider.name) {
+      throw new ConflictError(
+        `Subscription ${id} belongs to the ${row.provider} provider, but this service runs ${this.provider.name}`,
+      );
+    }
+    return row;
+  }
+
+  /** Takes the cancellation fields of the provider's answer, unless a webhook ended the row meanwhile. */
+  private async record(id: number, snapshot: SubscriptionSnapshot): Promise<SubscriptionEntity> {
+    const { row, previous, changed } = await this.dataSource.transaction(async (manager) => {
+      const repository = manager.getRepository(SubscriptionEntity);
+      const locked = await repository.findOneOrFail({
+        where: { id },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (isEnded(locked.status)) return { row: locked, previous: locked, changed: false };
+      // Status and providerUpdatedAt stay the webhooks' business: the answer carries no event time.
+      const values = {
+        cancelAtPeriodEnd: snapshot.cancelAtPeriodEnd,
+        cancelAt: snapshot.cancelAt,
+        canceledAt: snapshot.canceledAt,
+        currentPeriodStart: snapshot.currentPeriodStart ?? locked.currentPeriodStart,
+        currentPeriodEnd: snapshot.currentPeriodEnd ?? locked.currentPeriodEnd,
+      };
+      const differs =
+        values.cancelAtPeriodEnd !== locked.cancelAtPeriodEnd ||
+        !sameTime(values.cancelAt, locked.cancelAt) ||
+        !sameTime(values.canceledAt, locked.canceledAt) ||
+        !sameTime(values.currentPeriodStart, locked.currentPeriodStart) ||
+        !sameTime(values.currentPeriodEnd, locked.currentPeriodEnd);
+      if (!differs) return { row: locked, previous: locked, changed: false };
+      await repository.update(id, values);
+      return { row: await repository.findOneByOrFail({ id }), previous: locked, changed: true };
+    });
+    if (changed) {
+      await this.publisher.publish([
+        {
+          name: PaymentEvents.SUBSCRIPTION_UPDATED,
+          payload: new SubscriptionUpdatedEvent(toSubscriptionResource(row), previous.status, {
+            providerEventId: null,
+            occurredAt: new Date(),
+            raw: null,
+          }),
+        },
+      ]);
+    }
+    return row;
+  }
+}
+
+/**
+ * Derived from our row: a double click (same row state) is one request at the
+ * provider, while a cancel after a resume (the row changed) is a new one rather
+ * than the provider's cached answer to the first cancel.
+ */
+export function idempotencyKey(row: SubscriptionEntity, operation: Operation): string {
+  const periodEnd = row.currentPeriodEnd
+    ? Math.floor(row.currentPeriodEnd.getTime() / 1000)
+    : 'none';
+  return `subscription-${row.id}-${operation}-${periodEnd}-v${row.updatedAt.getTime()}`;
+}

@@ -1,0 +1,57 @@
+import { Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { pageOf } from '../common/pagination';
+import { ListSubscriptionsQuery } from './dto/list-subscriptions.query';
+import { SubscriptionCancellationService } from './subscription-cancellation.service';
+import { toSubscriptionResource, type SubscriptionResource } from './subscription.resource';
+import { SubscriptionsService } from './subscriptions.service';
+
+@ApiTags('subscriptions')
+@ApiBearerAuth()
+@Controller('api/v1/payment/subscriptions')
+export class SubscriptionsController {
+  constructor(
+    private readonly subscriptions: SubscriptionsService,
+    private readonly cancellation: SubscriptionCancellationService,
+  ) {}
+
+  /** Newest first; filters: status, customer_ref. */
+  @Get()
+  async list(@Query() query: ListSubscriptionsQuery): Promise<{
+    subscriptions: SubscriptionResource[];
+    total: number;
+    page: number;
+    page_size: number;
+  }> {
+    const page = pageOf(query);
+    const { rows, total } = await this.subscriptions.list(
+      { status: query.status, customerRef: query.customer_ref },
+      page,
+    );
+    return {
+      subscriptions: rows.map(toSubscriptionResource),
+      total,
+      page: page.page,
+      page_size: page.pageSize,
+    };
+  }
+
+  @Get(':id')
+  async get(@Param('id', ParseIntPipe) id: number): Promise<SubscriptionResource> {
+    return toSubscriptionResource(await this.subscriptions.get(id));
+  }
+
+  /** Cancels at the end of the current period (current_period_end); 409 once the subscription has ended. */
+  @Post(':id/cancel')
+  @HttpCode(200)
+  async cancel(@Param('id', ParseIntPipe) id: number): Promise<SubscriptionResource> {
+    return toSubscriptionResource(await this.cancellation.cancelAtPeriodEnd(id));
+  }
+
+  /** Undoes a scheduled cancellation; 409 once the subscription has ended. */
+  @Post(':id/resume')
+  @HttpCode(200)
+  async resume(@Param('id', ParseIntPipe) id: number): Promise<SubscriptionResource> {
+    return toSubscriptionResource(await this.cancellation.resume(id));
+  }
+}

@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { FindOptionsWhere, Repository } from 'typeorm';
+import { NotFoundError } from '../common/domain-error';
+import type { Page } from '../common/pagination';
+import { SubscriptionEntity, type SubscriptionStatus } from './entities/subscription.entity';
+
+export interface SubscriptionFilter {
+  status?: SubscriptionStatus;
+  customerRef?: string;
+}
+
+/** Reads subscriptions; webhooks write them (SubscriptionSyncService). */
+@Injectable()
+export class SubscriptionsService {
+  constructor(
+    @InjectRepository(SubscriptionEntity)
+    private readonly subscriptions: Repository<SubscriptionEntity>,
+  ) {}
+
+  /** Newest first. */
+  async list(
+    filter: SubscriptionFilter,
+    page: Page,
+  ): Promise<{ rows: SubscriptionEntity[]; total: number }> {
+    const where: FindOptionsWhere<SubscriptionEntity> = {};
+    if (filter.status) where.status = filter.status;
+    if (filter.customerRef) where.customerRef = filter.customerRef;
+    const [rows, total] = await this.subscriptions.findAndCount({
+      where,
+      order: { createdAt: 'DESC', id: 'DESC' },
+      skip: (page.page - 1) * page.pageSize,
+      take: page.pageSize,
+    });
+    return { rows, total };
+  }
+
+  /** @throws NotFoundError */
+  async get(id: number): Promise<SubscriptionEntity> {
+    const row = await this.subscriptions.findOneBy({ id });
+    if (!row) throw new NotFoundError('Subscription', id);
+    return row;
+  }
+}

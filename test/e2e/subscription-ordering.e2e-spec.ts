@@ -1,0 +1,790 @@
+import { Injectable, Module } from '@nestjs/common';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { OnPaymentEvent } from '../../src/events/on-payment-event.decorator';
+import { PaymentEvents } from '../../src/events/payment-events';
+import { CheckoutSessionEntity } from '../../src/checkout/entities/checkout-session.entity';
+import { SubscriptionEntity } from '../../src/subscriptions/entities/subscription.entity';
+import { SubscriptionSyncService } from '../../src/subscriptions/subscription-sync.service';
+import { toSubscriptionResource } from '../../src/subscriptions/subscription.resource';
+import { TransactionEntity } from '../../src/transactions/entities/transaction.entity';
+import { toTransactionResource } from '../../src/transactions/transaction.resource';
+import {
+  STRIPE_FIXTURE_IDS,
+  STRIPE_FIXTURE_TIME,
+  STRIPE_LEGACY_API_VERSION,
+  signedStripeDelivery,
+  stripeEvent,
+  stripeObject,
+  type StripeObject,
+} from '../fixtures/stripe/events';
+import { createTestApp, type TestApp } from '../support/test-app';
+
+/*
+ * Stripe-signed events through the real webhook route, on the Stripe adapter.
+ * Events of one subscription arrive in every order; the rows must not care.
+ */
+
+const SECRET = 'whsec_test';
+const T0 = STRIPE_FIXTURE_TIME;
+const DAY = 86_400;
+const PERIOD_END = T0 + 31 * DAY;
+const iso = (seconds: number | null): string | null =>
+  seconds === null ? null : new Date(seconds * 1000).toISOString();
+
+type Shape = 'current' | 'legacy';
+
+interface Ids {
+  subscription: string;
+  customer: string;
+  invoice: string;
+  paymentIntent: string;
+  charge: string;
+}
+
+interface SubscriptionState {
+  status: string;
+  cancelAtPeriodEnd: boolean;
+  cancelAt: number | null;
+  canceledAt: number | null;
+  endedAt: number | null;
+  metadata: Record<string, string>;
+}
+
+/** A Stripe subscription in the shape of the API version: period on the item (2025+) or on the subscription. */
+function subscriptionObject(shape: Shape, ids: Ids, state: SubscriptionState): StripeObject {
+  const object = stripeObject(shape === 'current' ? 'subscription' : 'subscription.2024-06-20', {
+    id: ids.subscription,
+    customer: ids.customer,
+    status: state.status,
+    cancel_at_period_end: state.cancelAtPeriodEnd,
+    cancel_at: state.cancelAt,
+    canceled_at: state.canceledAt,
+    ended_at: state.endedAt,
+    metadata: state.metadata,
+  });
+  const item = (object.items as { data: Record<string, unknown>[] }).data[0];
+  item.subscription = ids.subscription;
+  const period = { current_period_start: T0, current_period_end: PERIOD_END };
+  if (shape === 'current') Object.assign(item, period);
+  else Object.assign(object, period);
+  return object;
+}
+
+/** A Stripe invoice of the subscription: paid, or open after a failed attempt with `paymentIntent`. */
+function invoiceObject(
+  shape: Shape,
+  ids: Ids,
+  paid: boolean,
+  paymentIntent = ids.paymentIntent,
+): StripeObject {
+  const amounts = {
+    status: paid ? 'paid' : 'open',
+    amount_due: 2000,
+    amount_paid: paid ? 2000 : 0,
+  };
+  if (shape === 'legacy') {
+    return stripeObject('invoice.2024-06-20', {
+      id: ids.invoice,
+      customer: ids.customer,
+      subscription: ids.subscription,
+      payment_intent: paymentIntent,
+      charge: paid ? ids.charge : null,
+      ...amounts,
+    });
+  }
+  const object = stripeObject('invoice', { id: ids.invoice, customer: ids.customer, ...amounts });
+  (
+    object.parent as { subscription_details: { subscription: string } }
+  ).subscription_details.subscription = ids.subscription;
+  const payment = (object.payments as { data: Record<string, unknown>[] }).data[0];
+  payment.invoice = ids.invoice;
+  payment.status = paid ? 'paid' : 'open';
+  payment.payment = { type: 'payment_intent', payment_intent: paymentIntent };
+  return object;
+}
+
+const CREATED: SubscriptionState = {
+  status: 'active',
+  cancelAtPeriodEnd: false,
+  cancelAt: null,
+  canceledAt: null,
+  endedAt: null,
+  metadata: { stage: 'created' },
+};
+const UPDATED: SubscriptionState = {
+  status: 'active',
+  cancelAtPeriodEnd: true,
+  cancelAt: PERIOD_END,
+  canceledAt: T0 + 60,
+  endedAt: null,
+  metadata: { stage: 'updated' },
+};
+const DELETED: SubscriptionState = {
+  status: 'canceled',
+  cancelAtPeriodEnd: false,
+  cancelAt: null,
+  canceledAt: T0 + 120,
+  endedAt: T0 + 120,
+  metadata: { stage: 'deleted' },
+};
+
+type Step = 'created' | 'updated' | 'invoice.paid' | 'deleted';
+const STEPS: Step[] = ['created', 'invoice.paid', 'updated', 'deleted'];
+
+function permutations<T>(items: T[]): T[][] {
+  if (items.length <= 1) return [items];
+  return items.flatMap((item, index) =>
+    permutations([...items.slice(0, index), ...items.slice(index + 1)]).map((rest) => [
+      item,
+      ...rest,
+    ]),
+  );
+}
+
+/** What the recorded events carry that tells whose they are. */
+interface Recorded {
+  subscription?: { provider_subscription_id: string } | null;
+  invoice?: { provider_subscription_id: string | null };
+}
+
+@Injectable()
+class EventRecorder {
+  readonly seen: { name: string; payload: Recorded }[] = [];
+
+  @OnPaymentEvent(PaymentEvents.SUBSCRIPTION_CREATED)
+  created(payload: Recorded): void {
+    this.seen.push({ name: PaymentEvents.SUBSCRIPTION_CREATED, payload });
+  }
+
+  @OnPaymentEvent(PaymentEvents.SUBSCRIPTION_CANCELED)
+  canceled(payload: Recorded): void {
+    this.seen.push({ name: PaymentEvents.SUBSCRIPTION_CANCELED, payload });
+  }
+
+  @OnPaymentEvent(PaymentEvents.INVOICE_PAID)
+  invoicePaid(payload: Recorded): void {
+    this.seen.push({ name: PaymentEvents.INVOICE_PAID, payload });
+  }
+
+  @OnPaymentEvent(PaymentEvents.INVOICE_PAYMENT_FAILED)
+  invoiceFailed(payload: Recorded): void {
+    this.seen.push({ name: PaymentEvents.INVOICE_PAYMENT_FAILED, payload });
+  }
+
+  count(name: string, providerSubscriptionId: string): number {
+    return this.seen.filter(
+      (event) =>
+        event.name === name &&
+        (event.payload.subscription?.provider_subscription_id ??
+          event.payload.invoice?.provider_subscription_id) === providerSubscriptionId,
+    ).length;
+  }
+}
+
+@Module({ providers: [EventRecorder] })
+class EventRecorderModule {}
+
+/** Stands in for api.stripe.com: records each request and answers from `respond`. */
+class FakeStripe {
+  readonly requests: {
+    method: string;
+    path: string;
+    headers: http.IncomingHttpHeaders;
+    body: string;
+  }[] = [];
+  respond: (path: string, body: URLSearchParams) => { status: number; json: unknown } = () => ({
+    status: 500,
+    json: { error: { type: 'api_error', message: 'no answer set' } },
+  });
+  private readonly server = http.createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    request.on('end', () => {
+      this.requests.push({
+        method: request.method ?? '',
+        path: request.url ?? '',
+        headers: request.headers,
+        body,
+      });
+      const answer = this.respond(request.url ?? '', new URLSearchParams(body));
+      response.writeHead(answer.status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(answer.json));
+    });
+  });
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+describe('subscription webhooks from Stripe, in any order', () => {
+  let t: TestApp;
+  let recorder: EventRecorder;
+  const stripe = new FakeStripe();
+
+  beforeAll(async () => {
+    const apiBase = await stripe.start();
+    t = await createTestApp(
+      {
+        PAYMENT_PROVIDER: 'stripe',
+        STRIPE_SECRET_KEY: 'sk_test_x',
+        STRIPE_WEBHOOK_SECRET: SECRET,
+        STRIPE_API_BASE: apiBase,
+      },
+      { imports: [EventRecorderModule] },
+    );
+    recorder = t.app.get(EventRecorder);
+    // A customer a checkout already made for an app user.
+    await t.dataSource.query(
+      `INSERT INTO payment_customer (provider, provider_customer_id, external_ref) VALUES ('stripe', 'cus_known', 'user-known')`,
+    );
+  });
+  afterAll(async () => {
+    await t.close();
+    await stripe.stop();
+  });
+
+  async function deliver(
+    shape: Shape,
+    type: string,
+    object: StripeObject,
+    created: number,
+  ): Promise<void> {
+    const event = stripeEvent(type, object, {
+      created,
+      ...(shape === 'legacy' ? { apiVersion: STRIPE_LEGACY_API_VERSION } : {}),
+    });
+    const delivery = signedStripeDelivery(event, SECRET);
+    const response = await t.http
+      .post('/api/v1/payment/webhook')
+      .set(delivery.headers)
+      .send(delivery.body);
+    expect({ type, status: response.status, body: response.body }).toEqual({
+      type,
+      status: 200,
+      body: expect.objectContaining({ outcome: 'processed' }),
+    });
+  }
+
+  async function deliverStep(shape: Shape, ids: Ids, step: Step): Promise<void> {
+    switch (step) {
+      case 'created':
+        return deliver(
+          shape,
+          'customer.subscription.created',
+          subscriptionObject(shape, ids, CREATED),
+          T0,
+        );
+      case 'invoice.paid':
+        return deliver(shape, 'invoice.paid', invoiceObject(shape, ids, true), T0 + 5);
+      case 'updated':
+        return deliver(
+          shape,
+          'customer.subscription.updated',
+          subscriptionObject(shape, ids, UPDATED),
+          T0 + 60,
+        );
+      case 'deleted':
+        return deliver(
+          shape,
+          'customer.subscription.deleted',
+          subscriptionObject(shape, ids, DELETED),
+          T0 + 120,
+        );
+    }
+  }
+
+  async function subscriptionRow(providerSubscriptionId: string): Promise<SubscriptionEntity> {
+    return t.dataSource
+      .getRepository(SubscriptionEntity)
+      .findOneByOrFail({ providerSubscriptionId });
+  }
+
+  async function invoiceCharges(providerInvoiceId: string): Promise<TransactionEntity[]> {
+    return t.dataSource.getRepository(TransactionEntity).findBy({ providerInvoiceId });
+  }
+
+  /** The row as the API shows it, without what differs between runs (our ids, times, provider ids). */
+  function comparable(row: SubscriptionEntity): Record<string, unknown> {
+    const {
+      id: _id,
+      created_at: _c,
+      updated_at: _u,
+      provider_subscription_id: _p,
+      provider_customer_id: _pc,
+      ...rest
+    } = toSubscriptionResource(row);
+    return rest;
+  }
+
+  const shapes: [Shape, string, Partial<Ids>, string | null][] = [
+    // [shape, ids prefix, fixed ids, expected customer_ref]
+    ['current', 'cur', { customer: 'cus_known' }, 'user-known'],
+    // An unknown customer: its row is made from the event, with no app user yet.
+    ['legacy', 'leg', {}, null],
+  ];
+
+  describe.each(shapes)('events in the %s API shape', (shape, prefix, fixed, customerRef) => {
+    const orders = permutations(STEPS);
+
+    it('has all 24 orders to try', () => {
+      expect(new Set(orders.map((order) => order.join(','))).size).toBe(24);
+    });
+
+    it.each(orders.map((order, index) => [index, order.join(' → '), order] as const))(
+      'order %i (%s) ends canceled with one succeeded invoice charge linked to it',
+      async (index, _label, order) => {
+        const ids: Ids = {
+          subscription: `sub_${prefix}_${index}`,
+          customer: `cus_${prefix}_${index}`,
+          invoice: `in_${prefix}_${index}`,
+          paymentIntent: `pi_${prefix}_${index}`,
+          charge: `ch_${prefix}_${index}`,
+          ...fixed,
+        };
+        for (const step of order) await deliverStep(shape, ids, step);
+
+        const row = await subscriptionRow(ids.subscription);
+        expect(comparable(row)).toEqual({
+          status: 'canceled',
+          price_id: STRIPE_FIXTURE_IDS.monthlyPrice,
+          plan_name: 'Pro monthly',
+          quantity: 1,
+          customer_ref: customerRef,
+          provider: 'stripe',
+          current_period_start: iso(T0),
+          current_period_end: iso(PERIOD_END),
+          cancel_at_period_end: false,
+          cancel_at: null,
+          canceled_at: iso(T0 + 120),
+          ended_at: iso(T0 + 120),
+          trial_end: null,
+          metadata: { stage: 'deleted' },
+        });
+        expect(row.providerCustomerId).toBe(ids.customer);
+        expect(row.providerUpdatedAt).toEqual(new Date((T0 + 120) * 1000));
+
+        const charges = await invoiceCharges(ids.invoice);
+        expect(charges).toHaveLength(1);
+        const {
+          id: _id,
+          created_at: _c,
+          updated_at: _u,
+          ...charge
+        } = toTransactionResource(charges[0]);
+        expect(charge).toEqual(
+          expect.objectContaining({
+            type: 'charge',
+            status: 'succeeded',
+            amount: 2000,
+            amount_refunded: 0,
+            currency: 'usd',
+            description: 'Pro monthly',
+            reason: null,
+            customer_ref: customerRef,
+            provider: 'stripe',
+            provider_invoice_id: ids.invoice,
+            provider_payment_intent_id: ids.paymentIntent,
+            provider_charge_id: shape === 'legacy' ? ids.charge : null,
+            subscription_id: row.id,
+          }),
+        );
+        expect(charges[0].providerSubscriptionId).toBe(ids.subscription);
+        expect(charges[0].customerId).toBe(row.customerId);
+
+        expect(recorder.count(PaymentEvents.SUBSCRIPTION_CREATED, ids.subscription)).toBe(1);
+        expect(recorder.count(PaymentEvents.SUBSCRIPTION_CANCELED, ids.subscription)).toBe(1);
+        expect(recorder.count(PaymentEvents.INVOICE_PAID, ids.subscription)).toBe(1);
+      },
+    );
+  });
+
+  describe('ties and stale events', () => {
+    const idsFor = (name: string): Ids => ({
+      subscription: `sub_${name}`,
+      customer: 'cus_known',
+      invoice: `in_${name}`,
+      paymentIntent: `pi_${name}`,
+      charge: `ch_${name}`,
+    });
+
+    it('never revives a deleted subscription, not even with an update of the same second or stamped later', async () => {
+      const ids = idsFor('tie');
+      await deliver(
+        'current',
+        'customer.subscription.created',
+        subscriptionObject('current', ids, CREATED),
+        T0,
+      );
+      await deliver(
+        'current',
+        'customer.subscription.deleted',
+        subscriptionObject('current', ids, DELETED),
+        T0 + 120,
+      );
+      await deliver(
+        'current',
+        'customer.subscription.updated',
+        subscriptionObject('current', ids, UPDATED),
+        T0 + 120,
+      );
+      await deliver(
+        'current',
+        'customer.subscription.updated',
+        subscriptionObject('current', ids, UPDATED),
+        T0 + 180,
+      );
+      const row = await subscriptionRow(ids.subscription);
+      expect(row.status).toBe('canceled');
+      expect(row.metadata).toEqual({ stage: 'deleted' });
+      expect(recorder.count(PaymentEvents.SUBSCRIPTION_CANCELED, ids.subscription)).toBe(1);
+    });
+
+    it('ends with a succeeded charge when a failed attempt is followed by a successful retry', async () => {
+      const ids = idsFor('retry');
+      await deliver(
+        'current',
+        'customer.subscription.created',
+        subscriptionObject('current', ids, CREATED),
+        T0,
+      );
+      await deliver(
+        'current',
+        'invoice.payment_failed',
+        invoiceObject('current', ids, false, 'pi_retry_first'),
+        T0 + 5,
+      );
+      const [failed] = await invoiceCharges(ids.invoice);
+      expect(failed).toEqual(
+        expect.objectContaining({
+          status: 'failed',
+          providerPaymentIntentId: 'pi_retry_first',
+          reason: 'Invoice payment failed',
+        }),
+      );
+      expect(recorder.count(PaymentEvents.INVOICE_PAYMENT_FAILED, ids.subscription)).toBe(1);
+
+      await deliver(
+        'current',
+        'invoice.paid',
+        invoiceObject('current', ids, true, 'pi_retry_second'),
+        T0 + 3 * DAY,
+      );
+      const charges = await invoiceCharges(ids.invoice);
+      expect(charges).toHaveLength(1);
+      expect(charges[0]).toEqual(
+        expect.objectContaining({
+          id: failed.id,
+          status: 'succeeded',
+          amount: 2000,
+          reason: null,
+          providerPaymentIntentId: 'pi_retry_second',
+          subscriptionId: (await subscriptionRow(ids.subscription)).id,
+        }),
+      );
+    });
+
+    it('never turns a paid invoice failed with a stale or late payment_failed', async () => {
+      const ids = idsFor('stale-failure');
+      await deliver('current', 'invoice.paid', invoiceObject('current', ids, true), T0 + 50);
+      await deliver(
+        'current',
+        'invoice.payment_failed',
+        invoiceObject('current', ids, false, 'pi_old_attempt'),
+        T0 + 5,
+      );
+      await deliver(
+        'current',
+        'invoice.payment_failed',
+        invoiceObject('current', ids, false, 'pi_late'),
+        T0 + 50,
+      );
+      const charges = await invoiceCharges(ids.invoice);
+      expect(charges).toHaveLength(1);
+      expect(charges[0]).toEqual(
+        expect.objectContaining({
+          status: 'succeeded',
+          providerPaymentIntentId: ids.paymentIntent,
+          reason: null,
+        }),
+      );
+      expect(recorder.count(PaymentEvents.INVOICE_PAYMENT_FAILED, ids.subscription)).toBe(0);
+    });
+
+    it("updates the charge already recorded for the invoice's payment intent instead of adding one", async () => {
+      const ids = idsFor('by-intent');
+      const [{ id }] = await t.dataSource.query(
+        `INSERT INTO payment_transaction (provider, type, status, amount, currency, provider_payment_intent_id, provider_charge_id)
+         VALUES ('stripe', 'charge', 'succeeded', 2000, 'usd', $1, 'ch_by_intent') RETURNING id`,
+        [ids.paymentIntent],
+      );
+      await deliver(
+        'current',
+        'customer.subscription.created',
+        subscriptionObject('current', ids, CREATED),
+        T0,
+      );
+      await deliver('current', 'invoice.paid', invoiceObject('current', ids, true), T0 + 5);
+
+      const charges = await t.dataSource
+        .getRepository(TransactionEntity)
+        .findBy([
+          { providerInvoiceId: ids.invoice },
+          { providerPaymentIntentId: ids.paymentIntent },
+        ]);
+      expect(charges).toHaveLength(1);
+      expect(charges[0]).toEqual(
+        expect.objectContaining({
+          id,
+          status: 'succeeded',
+          providerInvoiceId: ids.invoice,
+          providerChargeId: 'ch_by_intent',
+          subscriptionId: (await subscriptionRow(ids.subscription)).id,
+          customerRef: 'user-known',
+        }),
+      );
+    });
+
+    it('links an invoice charge to its subscription when the subscription arrives after the invoice', async () => {
+      const ids = idsFor('late-subscription');
+      await deliver('current', 'invoice.paid', invoiceObject('current', ids, true), T0 + 5);
+      const [early] = await invoiceCharges(ids.invoice);
+      expect(early).toEqual(
+        expect.objectContaining({
+          status: 'succeeded',
+          subscriptionId: null,
+          description: null,
+          providerSubscriptionId: ids.subscription,
+        }),
+      );
+
+      await deliver(
+        'current',
+        'customer.subscription.created',
+        subscriptionObject('current', ids, CREATED),
+        T0,
+      );
+      const row = await subscriptionRow(ids.subscription);
+      const [linked] = await invoiceCharges(ids.invoice);
+      expect(linked).toEqual(
+        expect.objectContaining({
+          id: early.id,
+          subscriptionId: row.id,
+          description: 'Pro monthly',
+          customerRef: 'user-known',
+        }),
+      );
+      const listed = await t.http
+        .get('/api/v1/payment/transactions')
+        .query({ customer_ref: 'user-known', type: 'charge' })
+        .expect(200);
+      expect(listed.body.transactions).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ id: early.id, subscription_id: row.id }),
+        ]),
+      );
+    });
+  });
+
+  describe('concurrent deliveries', () => {
+    it.each([0, 1, 2, 3, 4])(
+      'converges when all four events of a subscription arrive at once (run %i)',
+      async (run) => {
+        const ids: Ids = {
+          subscription: `sub_concurrent_${run}`,
+          customer: `cus_concurrent_${run}`,
+          invoice: `in_concurrent_${run}`,
+          paymentIntent: `pi_concurrent_${run}`,
+          charge: `ch_concurrent_${run}`,
+        };
+        await Promise.all(STEPS.map((step) => deliverStep('current', ids, step)));
+        const row = await subscriptionRow(ids.subscription);
+        expect(row).toEqual(
+          expect.objectContaining({ status: 'canceled', metadata: { stage: 'deleted' } }),
+        );
+        const charges = await invoiceCharges(ids.invoice);
+        expect(charges).toHaveLength(1);
+        expect(charges[0]).toEqual(
+          expect.objectContaining({ status: 'succeeded', subscriptionId: row.id }),
+        );
+        expect(recorder.count(PaymentEvents.SUBSCRIPTION_CREATED, ids.subscription)).toBe(1);
+      },
+    );
+  });
+
+  describe('the checkout session a subscription came from', () => {
+    async function insertSession(
+      name: string,
+      providerSubscriptionId: string | null,
+    ): Promise<number> {
+      const [{ id }] = await t.dataSource.query(
+        `INSERT INTO payment_checkout_session
+           (provider, provider_session_id, mode, price_id, status, external_ref, success_url, cancel_url, provider_subscription_id)
+         VALUES ('stripe', $1, 'subscription', $2, 'open', 'user-from-session', '/ok', '/cancel', $3) RETURNING id`,
+        [`cs_${name}`, STRIPE_FIXTURE_IDS.monthlyPrice, providerSubscriptionId],
+      );
+      return id as number;
+    }
+
+    const idsFor = (name: string): Ids => ({
+      subscription: `sub_${name}`,
+      customer: `cus_${name}`,
+      invoice: `in_${name}`,
+      paymentIntent: `pi_${name}`,
+      charge: `ch_${name}`,
+    });
+
+    it('is linked by the subscription event when the session already names the subscription', async () => {
+      const ids = idsFor('session-first');
+      const sessionId = await insertSession('session-first', ids.subscription);
+      await deliver('current', 'invoice.paid', invoiceObject('current', ids, true), T0 + 5);
+      await deliver(
+        'current',
+        'customer.subscription.created',
+        subscriptionObject('current', ids, CREATED),
+        T0,
+      );
+
+      const row = await subscriptionRow(ids.subscription);
+      expect(row.customerRef).toBe('user-from-session');
+      const session = await t.dataSource
+        .getRepository(CheckoutSessionEntity)
+        .findOneByOrFail({ id: sessionId });
+      expect(session.subscriptionId).toBe(row.id);
+      const [charge] = await invoiceCharges(ids.invoice);
+      expect(charge.customerRef).toBe('user-from-session');
+    });
+
+    it('is linked by the checkout feature when the session completes after the subscription event', async () => {
+      const ids = idsFor('subscription-first');
+      await deliver(
+        'current',
+        'customer.subscription.created',
+        subscriptionObject('current', ids, CREATED),
+        T0,
+      );
+      await deliver('current', 'invoice.paid', invoiceObject('current', ids, true), T0 + 5);
+      const row = await subscriptionRow(ids.subscription);
+      expect(row.customerRef).toBeNull();
+
+      const sessionId = await insertSession('subscription-first', ids.subscription);
+      const linked = await t.dataSource.transaction((manager) =>
+        t.app.get(SubscriptionSyncService).linkCheckoutSession(manager, 'stripe', {
+          id: sessionId,
+          providerSubscriptionId: ids.subscription,
+          externalRef: 'user-from-session',
+        }),
+      );
+
+      expect(linked).toBe(row.id);
+      const session = await t.dataSource
+        .getRepository(CheckoutSessionEntity)
+        .findOneByOrFail({ id: sessionId });
+      expect(session.subscriptionId).toBe(row.id);
+      expect((await subscriptionRow(ids.subscription)).customerRef).toBe('user-from-session');
+      const [charge] = await invoiceCharges(ids.invoice);
+      expect(charge.customerRef).toBe('user-from-session');
+      const listed = await t.http
+        .get('/api/v1/payment/subscriptions')
+        .query({ customer_ref: 'user-from-session' })
+        .expect(200);
+      expect(listed.body.subscriptions.map((s: { id: number }) => s.id)).toContain(row.id);
+    });
+  });
+
+  describe('cancel and resume through the Stripe adapter', () => {
+    const ids: Ids = {
+      subscription: 'sub_cancel_api',
+      customer: 'cus_known',
+      invoice: 'in_cancel_api',
+      paymentIntent: 'pi_cancel_api',
+      charge: 'ch_cancel_api',
+    };
+    // Stripe's answer: what it scheduled (cancel_at differs from our period end only to prove where the row's value came from).
+    const answer = (cancel: boolean): StripeObject =>
+      subscriptionObject('current', ids, {
+        ...CREATED,
+        cancelAtPeriodEnd: cancel,
+        cancelAt: cancel ? PERIOD_END + 1 : null,
+        canceledAt: cancel ? T0 + 7 : null,
+      });
+
+    it('sends cancel_at_period_end=true with an idempotency key and takes the row from the answer', async () => {
+      await deliver(
+        'current',
+        'customer.subscription.created',
+        subscriptionObject('current', ids, CREATED),
+        T0,
+      );
+      const row = await subscriptionRow(ids.subscription);
+      stripe.requests.length = 0;
+      stripe.respond = (_path, body) => ({
+        status: 200,
+        json: answer(body.get('cancel_at_period_end') === 'true'),
+      });
+
+      const response = await t.http
+        .post(`/api/v1/payment/subscriptions/${row.id}/cancel`)
+        .expect(200);
+      expect(response.body).toEqual(
+        expect.objectContaining({
+          id: row.id,
+          status: 'active',
+          cancel_at_period_end: true,
+          cancel_at: iso(PERIOD_END + 1),
+          canceled_at: iso(T0 + 7),
+          current_period_end: iso(PERIOD_END),
+        }),
+      );
+      expect(stripe.requests).toHaveLength(1);
+      const [request] = stripe.requests;
+      expect(request.method).toBe('POST');
+      expect(request.path).toBe(`/v1/subscriptions/${ids.subscription}`);
+      expect(new URLSearchParams(request.body).get('cancel_at_period_end')).toBe('true');
+      expect(request.headers['idempotency-key']).toMatch(
+        new RegExp(`^subscription-${row.id}-cancel-at-period-end-${PERIOD_END}-`),
+      );
+      expect((await subscriptionRow(ids.subscription)).cancelAtPeriodEnd).toBe(true);
+
+      const resumed = await t.http
+        .post(`/api/v1/payment/subscriptions/${row.id}/resume`)
+        .expect(200);
+      expect(resumed.body).toEqual(
+        expect.objectContaining({ cancel_at_period_end: false, cancel_at: null }),
+      );
+      expect(stripe.requests).toHaveLength(2);
+      expect(new URLSearchParams(stripe.requests[1].body).get('cancel_at_period_end')).toBe(
+        'false',
+      );
+      expect(stripe.requests[1].headers['idempotency-key']).toMatch(
+        new RegExp(`^subscription-${row.id}-resume-`),
+      );
+    });
+
+    it("passes Stripe's refusal on as a 400 and leaves the row as it was", async () => {
+      const row = await subscriptionRow(ids.subscription);
+      stripe.respond = () => ({
+        status: 400,
+        json: {
+          error: {
+            type: 'invalid_request_error',
+            message: `No such subscription: '${ids.subscription}'`,
+          },
+        },
+      });
+      const response = await t.http
+        .post(`/api/v1/payment/subscriptions/${row.id}/cancel`)
+        .expect(400);
+      expect(response.body.message).toBe(`No such subscription: '${ids.subscription}'`);
+      const after = await subscriptionRow(ids.subscription);
+      expect(after.cancelAtPeriodEnd).toBe(row.cancelAtPeriodEnd);
+      expect(after.updatedAt).toEqual(row.updatedAt);
+    });
+  });
+});
