@@ -71,13 +71,15 @@ async function main(): Promise<void> {
       'Main',
     );
   } catch (error) {
+    await app?.close().catch(() => undefined);
+    await database.stop();
+    // A provider validates its own settings (e.g. SANDBOX_PRICES) when it is built.
+    if (error instanceof ConfigError) fail(error.message);
     logger.error(
       { msg: 'failed to start', error: (error as Error).message },
       (error as Error).stack,
       'Main',
     );
-    await app?.close().catch(() => undefined);
-    await database.stop();
     process.exit(1);
   }
 }

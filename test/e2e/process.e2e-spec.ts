@@ -62,16 +62,19 @@ describe('the service process', () => {
       'PAYMENT_PROVIDER must be one of stripe, sandbox, got "paypal"',
     ],
     [{ NODE_ENV: 'production' }, 'API_KEYS is required when NODE_ENV=production'],
+    [{ SANDBOX_PRICES: '[{"id": 5}]' }, 'SANDBOX_PRICES'],
   ])(
     'refuses to start with %j, naming the variable and printing no stack trace',
     async (env, expected) => {
-      const service = await startService({
-        DATABASE_URL: 'postgres://unused@127.0.0.1:1/none',
-        ...env,
-      });
-      expect(await service.exited).toBe(1);
-      expect(service.output()).toContain(expected);
-      expect(service.output()).not.toMatch(/\n\s+at /);
+      const db = await createTestDatabase();
+      try {
+        const service = await startService({ DATABASE_URL: db.url, ...env });
+        expect(await service.exited).toBe(1);
+        expect(service.output()).toContain(expected);
+        expect(service.output()).not.toMatch(/\n\s+at /);
+      } finally {
+        await db.drop();
+      }
     },
   );
 
