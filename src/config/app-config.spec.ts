@@ -51,6 +51,10 @@ describe('loadConfig', () => {
     [{ DISPUTE_DEADLINE_WARNING_HOURS: '-1' }, 'DISPUTE_DEADLINE_WARNING_HOURS must be an integer'],
     [{ MIGRATIONS_RUN: 'maybe' }, 'MIGRATIONS_RUN must be true or false'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of'],
+    [
+      { STRIPE_API_BASE: 'http://127.0.0.1:12111/v1' },
+      'STRIPE_API_BASE must be a scheme, host and port only',
+    ],
   ])('refuses %j, naming the variable', (env, expected) => {
     expect(problemsOf(env).join('\n')).toContain(expected);
   });

@@ -126,6 +126,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const stripeKey = value('STRIPE_SECRET_KEY');
   const stripeWebhookSecrets = list('STRIPE_WEBHOOK_SECRET');
   const apiBase = url('STRIPE_API_BASE', undefined);
+  // The SDK takes a host, port and protocol only; a path would be dropped silently.
+  if (apiBase && (apiBase.pathname !== '/' || apiBase.search)) {
+    problems.push(
+      `STRIPE_API_BASE must be a scheme, host and port only (e.g. http://127.0.0.1:12111), got "${apiBase.toString()}"`,
+    );
+  }
   const webhookToleranceSeconds = integer('STRIPE_WEBHOOK_TOLERANCE', 300, 1, 86400);
   if (paymentProvider === 'stripe') {
     if (!stripeKey)
