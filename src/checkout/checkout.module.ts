@@ -1,14 +1,50 @@
-import { Module, OnModuleInit } from '@nestjs/common';
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CustomersModule } from '../customers/customers.module';
+import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
+import { TransactionsModule } from '../transactions/transactions.module';
 import { WebhookHandlerRegistry } from '../webhooks/webhook-handler.registry';
+import { CheckoutWebhookHandlers } from './checkout-webhook.handlers';
+import { CheckoutController } from './checkout.controller';
+import { CheckoutService } from './checkout.service';
+import { CreateCheckoutService } from './create-checkout.service';
+import { CheckoutSessionEntity } from './entities/checkout-session.entity';
+import { PaymentPagesController } from './pages/payment-pages.controller';
+import { PaymentWebhookHandlers } from './payment-webhook.handlers';
 
-// TEMPORARY shell so the app boots while the feature is being built.
-@Module({})
+/**
+ * Hosted checkout (DESIGN §6.2): POST /checkout, the session read route, the bundled success
+ * and cancel pages, and the webhook handlers for checkout sessions and their payments.
+ */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([CheckoutSessionEntity]),
+    CustomersModule,
+    TransactionsModule,
+    SubscriptionsModule,
+  ],
+  controllers: [CheckoutController, PaymentPagesController],
+  providers: [
+    CreateCheckoutService,
+    CheckoutService,
+    CheckoutWebhookHandlers,
+    PaymentWebhookHandlers,
+  ],
+  exports: [CheckoutService, CreateCheckoutService],
+})
 export class CheckoutModule implements OnModuleInit {
-  constructor(private readonly registry: WebhookHandlerRegistry) {}
+  constructor(
+    private readonly registry: WebhookHandlerRegistry,
+    private readonly sessions: CheckoutWebhookHandlers,
+    private readonly payments: PaymentWebhookHandlers,
+  ) {}
 
   onModuleInit(): void {
-    for (const kind of ['checkout.completed', 'checkout.expired', 'checkout.async_payment_succeeded', 'checkout.async_payment_failed', 'payment.succeeded', 'payment.failed', ] as const) {
-      this.registry.register(kind, () => Promise.reject(new Error(`not implemented yet: ${kind}`)));
-    }
+    this.registry.register('checkout.completed', this.sessions.completed);
+    this.registry.register('checkout.expired', this.sessions.expired);
+    this.registry.register('checkout.async_payment_succeeded', this.sessions.asyncPaymentSucceeded);
+    this.registry.register('checkout.async_payment_failed', this.sessions.asyncPaymentFailed);
+    this.registry.register('payment.succeeded', this.payments.succeeded);
+    this.registry.register('payment.failed', this.payments.failed);
   }
 }

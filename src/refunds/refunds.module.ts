@@ -1,14 +1,29 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { WebhookHandlerRegistry } from '../webhooks/webhook-handler.registry';
+import { RefundOrphansListener } from './refund-orphans.listener';
+import { RefundReservations } from './refund-reservations';
+import { RefundWebhookHandlers } from './refund-webhooks.handler';
+import { RefundsController } from './refunds.controller';
+import { RefundsService } from './refunds.service';
 
-// TEMPORARY shell so the app boots while the feature is being built.
-@Module({})
+/** Refunds (DESIGN §6.3): the refund route, and the webhook handlers that keep refund rows in step. */
+@Module({
+  controllers: [RefundsController],
+  providers: [RefundsService, RefundReservations, RefundWebhookHandlers, RefundOrphansListener],
+  exports: [RefundsService],
+})
 export class RefundsModule implements OnModuleInit {
-  constructor(private readonly registry: WebhookHandlerRegistry) {}
+  constructor(
+    private readonly registry: WebhookHandlerRegistry,
+    private readonly handlers: RefundWebhookHandlers,
+  ) {}
 
   onModuleInit(): void {
-    for (const kind of ['charge.refunded', 'refund.changed', ] as const) {
-      this.registry.register(kind, () => Promise.reject(new Error(`not implemented yet: ${kind}`)));
-    }
+    this.registry.register('charge.refunded', (change, ctx) =>
+      this.handlers.onChargeRefunded(change, ctx),
+    );
+    this.registry.register('refund.changed', (change, ctx) =>
+      this.handlers.onRefundChanged(change, ctx),
+    );
   }
 }

@@ -8,9 +8,16 @@ export type CheckoutStatus = 'open' | 'complete' | 'expired';
 
 @Entity('payment_checkout_session')
 @Unique('uq_payment_checkout_session_provider_id', ['provider', 'providerSessionId'])
-@Index('uq_payment_checkout_session_idempotency_key', ['idempotencyKey'], { unique: true, where: 'idempotency_key IS NOT NULL' })
-@Index('ix_payment_checkout_session_payment_intent', ['providerPaymentIntentId'], { where: 'provider_payment_intent_id IS NOT NULL' })
-@Index('ix_payment_checkout_session_subscription', ['providerSubscriptionId'], { where: 'provider_subscription_id IS NOT NULL' })
+@Index('uq_payment_checkout_session_idempotency_key', ['idempotencyKey'], {
+  unique: true,
+  where: 'idempotency_key IS NOT NULL',
+})
+@Index('ix_payment_checkout_session_payment_intent', ['providerPaymentIntentId'], {
+  where: 'provider_payment_intent_id IS NOT NULL',
+})
+@Index('ix_payment_checkout_session_subscription', ['providerSubscriptionId'], {
+  where: 'provider_subscription_id IS NOT NULL',
+})
 @Check('ck_payment_checkout_session_mode', `mode IN ('payment', 'subscription')`)
 @Check('ck_payment_checkout_session_status', `status IN ('open', 'complete', 'expired')`)
 @Check('ck_payment_checkout_session_quantity', `quantity > 0`)
@@ -41,7 +48,10 @@ export class CheckoutSessionEntity extends BaseRow {
   customerId: number | null;
 
   @ManyToOne(() => CustomerEntity, { nullable: true, onDelete: 'SET NULL' })
-  @JoinColumn({ name: 'customer_id', foreignKeyConstraintName: 'fk_payment_checkout_session_customer' })
+  @JoinColumn({
+    name: 'customer_id',
+    foreignKeyConstraintName: 'fk_payment_checkout_session_customer',
+  })
   customer?: CustomerEntity | null;
 
   /** The app's user id (customer_ref in the API). */

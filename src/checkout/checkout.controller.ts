@@ -1,0 +1,53 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { IDEMPOTENCY_KEY_HEADER } from './checkout-idempotency';
+import {
+  toCreatedCheckoutResource,
+  type CheckoutSessionResource,
+  type CreatedCheckoutResource,
+} from './checkout-session.resource';
+import { CheckoutService } from './checkout.service';
+import { CreateCheckoutService } from './create-checkout.service';
+import { CreateCheckoutDto } from './dto/create-checkout.dto';
+
+@ApiTags('checkout')
+@ApiBearerAuth()
+@Controller('api/v1/payment/checkout')
+export class CheckoutController {
+  constructor(
+    private readonly createCheckout: CreateCheckoutService,
+    private readonly checkout: CheckoutService,
+  ) {}
+
+  @ApiOperation({
+    summary: 'Start a hosted checkout for one price',
+    description:
+      'Returns the URL to send the buyer to. The result arrives by webhook: listen to payment.checkout.completed, or look it up with GET /checkout/:sessionId.',
+  })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'A retry with the same key and body returns the same session; the same key with another body is 409.',
+  })
+  @Post()
+  @HttpCode(201)
+  async create(
+    @Body() body: CreateCheckoutDto,
+    @Headers(IDEMPOTENCY_KEY_HEADER) idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<CreatedCheckoutResource> {
+    const { session, replayed } = await this.createCheckout.create(body, idempotencyKey ?? null);
+    if (replayed) response.setHeader('Idempotent-Replayed', 'true');
+    return toCreatedCheckoutResource(session);
+  }
+
+  @ApiOperation({
+    summary: "A checkout session and what it produced (by the provider's session id)",
+  })
+  @Get(':sessionId')
+  get(@Param('sessionId') sessionId: string): Promise<CheckoutSessionResource> {
+    return this.checkout.get(sessionId);
+  }
+}

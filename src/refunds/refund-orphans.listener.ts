@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { OnPaymentEvent } from '../events/on-payment-event.decorator';
+import { PaymentEvents } from '../events/payment-events';
+import { TransactionEntity } from '../transactions/entities/transaction.entity';
+import {
+  adoptOrphanRefunds,
+  lockChargeByProviderIds,
+  lockTransaction,
+  recomputeCharge,
+} from './refund-ledger';
+import type { RefundCreatedEvent } from './refunds.events';
+
+/** The part of a transaction / invoice / checkout event we rely on; those payload classes belong to other features. */
+interface TransactionEventLike {
+  transaction?: { id?: unknown } | null;
+}
+
+/**
+ * Links refunds that arrived before their charge row (kept with parent null)
+ * as soon as the charge is known, and recomputes the charge. Two triggers
+ * close the race between the refund's webhook and the charge's, whichever
+ * commits last: the charge's own event, and a re-check right after the
+ * orphan refund's commit. Both are idempotent (a listener failure fails the
+ * webhook, which is retried).
+ */
+@Injectable()
+export class RefundOrphansListener {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  @OnPaymentEvent(PaymentEvents.TRANSACTION_SUCCEEDED)
+  async onTransactionSucceeded(event: TransactionEventLike): Promise<void> {
+    await this.adoptInto(event.transaction?.id);
+  }
+
+  @OnPaymentEvent(PaymentEvents.INVOICE_PAID)
+  async onInvoicePaid(event: TransactionEventLike): Promise<void> {
+    await this.adoptInto(event.transaction?.id);
+  }
+
+  @OnPaymentEvent(PaymentEvents.CHECKOUT_COMPLETED)
+  async onCheckoutCompleted(event: TransactionEventLike): Promise<void> {
+    await this.adoptInto(event.transaction?.id);
+  }
+
+  @OnPaymentEvent(PaymentEvents.REFUND_CREATED)
+  async onRefundCreated(event: RefundCreatedEvent): Promise<void> {
+    const { refund } = event;
+    if (refund.parent_transaction_id !== null) return;
+    await this.dataSource.transaction(async (manager) => {
+      const charge = await lockChargeByProviderIds(manager, refund.provider, {
+        paymentIntentId: refund.provider_payment_intent_id,
+        chargeId: refund.provider_charge_id,
+      });
+      if (charge && (await adoptOrphanRefunds(manager, charge)) > 0)
+        await recomputeCharge(manager, charge);
+    });
+  }
+
+  private async adoptInto(chargeId: unknown): Promise<void> {
+    if (typeof chargeId !== 'number') return;
+    const charge = await this.dataSource
+      .getRepository(TransactionEntity)
+      .findOneBy({ id: chargeId });
+    if (!charge || charge.type !== 'charge' || !(await this.hasOrphans(charge))) return;
+    await this.dataSource.transaction(async (manager) => {
+      const locked = await lockTransaction(manager, chargeId);
+      if ((await adoptOrphanRefunds(manager, locked)) > 0) await recomputeCharge(manager, locked);
+    });
+  }
+
+  /** A cheap look first: nearly every payment has no refund waiting for it. */
+  private async hasOrphans(charge: TransactionEntity): Promise<boolean> {
+    const rows = await this.dataSource.query<unknown[]>(
+      `SELECT 1 FROM payment_transaction
+        WHERE type = 'refund' AND parent_transaction_id IS NULL AND provider = $1
+          AND (provider_payment_intent_id = $2 OR provider_charge_id = $3)
+        LIMIT 1`,
+      [charge.provider, charge.providerPaymentIntentId, charge.providerChargeId],
+    );
+    return rows.length > 0;
+  }
+}

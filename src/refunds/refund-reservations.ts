@@ -1,0 +1,259 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { ConflictError, DomainError } from '../common/domain-error';
+import { ProviderError } from '../payment-provider/payment-provider.errors';
+import type { RefundSnapshot } from '../payment-provider/payment-provider.types';
+import { TransactionEntity } from '../transactions/entities/transaction.entity';
+import {
+  adoptOrphanRefunds,
+  lockRefundById,
+  lockRefundByProviderId,
+  lockTransaction,
+  recomputeCharge,
+  refundsOf,
+} from './refund-ledger';
+import { isRefundable, nextRefundStatus, remainingRefundable } from './refund-math';
+import { RefundAmountError } from './refunds.errors';
+
+export interface ReserveRequest {
+  amount?: number;
+  reason?: string;
+  /** Our form of the client's Idempotency-Key, or null. */
+  idempotencyKey: string | null;
+}
+
+export interface Reservation {
+  refund: TransactionEntity;
+  charge: TransactionEntity;
+  /** The row was there already (a retry with the same Idempotency-Key). */
+  existing: boolean;
+}
+
+/** The key a refund without a client key is sent with: one per row, so a retry of the call is safe. */
+export const rowIdempotencyKey = (rowId: number): string => `refund-${rowId}`;
+
+/**
+ * The database steps of a refund through our API, each its own transaction
+ * that locks the charge first: reserve the amount before the provider call,
+ * then confirm the provider's answer or release the amount.
+ */
+@Injectable()
+export class RefundReservations {
+  private readonly logger = new Logger(RefundReservations.name);
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Before the provider call: checks, and the `pending` row that reserves the amount. */
+  async reserve(transactionId: number, request: ReserveRequest): Promise<Reservation> {
+    const clientKey = request.idempotencyKey;
+    const outcome = await this.dataSource
+      .transaction(async (manager): Promise<Reservation | DomainError> => {
+        let charge = await lockTransaction(manager, transactionId);
+        if (clientKey) {
+          const existing = await manager.findOne(TransactionEntity, {
+            where: { idempotencyKey: clientKey },
+            lock: { mode: 'pessimistic_write' },
+          });
+          if (existing) {
+            this.checkReplay(existing, transactionId, request);
+            return { refund: existing, charge, existing: true };
+          }
+        }
+        if (charge.type !== 'charge') {
+          throw new ConflictError(
+            `Transaction ${charge.id} is a refund; only charges can be refunded`,
+          );
+        }
+        // Refunds that arrived before this charge row count from now on, even if this request is refused.
+        await adoptOrphanRefunds(manager, charge);
+        charge = await recomputeCharge(manager, charge);
+        const remaining = remainingRefundable(charge.amount, await refundsOf(manager, charge.id));
+        const amount = request.amount ?? remaining;
+        const refusal = refusalOf(charge, amount, remaining);
+        if (refusal) return refusal;
+        const refund = await this.insertPending(manager, charge, amount, request.reason, clientKey);
+        charge = await recomputeCharge(manager, charge);
+        return { refund, charge, existing: false };
+      })
+      .catch((error: unknown) => {
+        // The same key sent at once for two different charges: the unique index lets one through.
+        if (isUniqueViolation(error, 'uq_payment_transaction_idempotency_key')) {
+          throw new ConflictError('This Idempotency-Key is being used by another refund request');
+        }
+        throw error;
+      });
+    if (outcome instanceof DomainError) throw outcome;
+    return outcome;
+  }
+
+  /** A retried request must be the same request: the same charge and (when given) the same amount. */
+  private checkReplay(
+    existing: TransactionEntity,
+    transactionId: number,
+    request: ReserveRequest,
+  ): void {
+    if (
+      existing.parentTransactionId !== transactionId ||
+      (request.amount !== undefined && request.amount !== existing.amount)
+    ) {
+      throw new ConflictError(
+        `This Idempotency-Key was already used for a different refund request (refund ${existing.id})`,
+      );
+    }
+  }
+
+  private async insertPending(
+    manager: EntityManager,
+    charge: TransactionEntity,
+    amount: number,
+    reason: string | undefined,
+    clientKey: string | null,
+  ): Promise<TransactionEntity> {
+    const repository = manager.getRepository(TransactionEntity);
+    const row = await repository.save(
+      repository.create({
+        provider: charge.provider,
+        type: 'refund',
+        status: 'pending',
+        amount,
+        amountRefunded: 0,
+        currency: charge.currency,
+        description: charge.description,
+        reason: reason?.trim() ? reason : null,
+        customerId: charge.customerId,
+        customerRef: charge.customerRef,
+        providerPaymentIntentId: charge.providerPaymentIntentId,
+        providerChargeId: charge.providerChargeId,
+        parentTransactionId: charge.id,
+        metadata: {},
+        idempotencyKey: clientKey,
+      }),
+    );
+    if (!clientKey) {
+      row.idempotencyKey = rowIdempotencyKey(row.id);
+      await repository.update(row.id, { idempotencyKey: row.idempotencyKey });
+    }
+    return row;
+  }
+
+  /** After the provider's answer: its refund id and status on our row; the charge recomputed. */
+  confirm(
+    reserved: TransactionEntity,
+    snapshot: RefundSnapshot,
+  ): Promise<{ refund: TransactionEntity; charge: TransactionEntity; firstAnswer: boolean }> {
+    return this.dataSource.transaction(async (manager) => {
+      const charge = await lockTransaction(manager, reserved.parentTransactionId as number);
+      const twin = await lockRefundByProviderId(manager, reserved.provider, snapshot.id);
+      const row = await lockRefundById(manager, reserved.provider, reserved.id);
+      if (!row) throw new Error(`refund row ${reserved.id} vanished`);
+      const firstAnswer = row.providerRefundId === null;
+      // A row the provider already told us about (a webhook) holds a confirmed status.
+      let status = nextRefundStatus(
+        row.status,
+        snapshot.status,
+        row.providerRefundId !== null || row.providerUpdatedAt !== null,
+      );
+      let providerUpdatedAt = row.providerUpdatedAt;
+      if (twin && twin.id !== row.id) {
+        // A webhook recorded this refund before we knew its id and could not match it to our row:
+        // keep one row — ours, which the client and the idempotency key know — with the newer state.
+        this.logger.warn({
+          msg: 'merging a refund recorded twice',
+          refund_id: row.id,
+          duplicate_id: twin.id,
+          provider_refund_id: snapshot.id,
+        });
+        status = nextRefundStatus(status, twin.status as RefundSnapshot['status'], true);
+        if (
+          twin.providerUpdatedAt &&
+          (!providerUpdatedAt || twin.providerUpdatedAt > providerUpdatedAt)
+        ) {
+          providerUpdatedAt = twin.providerUpdatedAt;
+        }
+        await manager.delete(TransactionEntity, twin.id);
+      }
+      await manager.update(TransactionEntity, row.id, {
+        providerRefundId: snapshot.id,
+        status,
+        providerUpdatedAt,
+        providerPaymentIntentId: row.providerPaymentIntentId ?? snapshot.paymentIntentId,
+        providerChargeId: row.providerChargeId ?? snapshot.chargeId,
+      });
+      const updatedCharge = await recomputeCharge(manager, charge);
+      const refund = await manager.findOneByOrFail(TransactionEntity, { id: row.id });
+      return { refund, charge: updatedCharge, firstAnswer };
+    });
+  }
+
+  /**
+   * A definite refusal (invalid request, provider error) releases the reserved
+   * amount: the row becomes `failed`. When the outcome is unknown (timeout,
+   * unreachable) the row stays `pending` and keeps its amount: a retry with the
+   * same Idempotency-Key, or the provider's webhook, settles it.
+   */
+  async release(reserved: TransactionEntity, error: unknown): Promise<void> {
+    if (!(error instanceof ProviderError) || error.kind === 'unavailable') {
+      this.logger.warn({
+        msg: 'refund outcome unknown; kept pending',
+        refund_id: reserved.id,
+        error: (error as Error)?.message,
+      });
+      return;
+    }
+    await this.dataSource.transaction(async (manager) => {
+      const charge = await lockTransaction(manager, reserved.parentTransactionId as number);
+      const row = await lockRefundById(manager, reserved.provider, reserved.id);
+      if (!row || row.providerRefundId !== null || row.status !== 'pending') return;
+      await manager.update(TransactionEntity, row.id, {
+        status: 'failed',
+        metadata: {
+          ...row.metadata,
+          failure_code: error.code,
+          failure_message: error.message.slice(0, 500),
+        },
+      });
+      await recomputeCharge(manager, charge);
+    });
+  }
+}
+
+/** Why a charge cannot be refunded by `amount` (a 4xx, no provider call), or null. */
+function refusalOf(
+  charge: TransactionEntity,
+  amount: number,
+  remaining: number,
+): DomainError | null {
+  if (!isRefundable(charge.status)) {
+    const state =
+      charge.status === 'refunded' ? 'is already fully refunded' : `is ${charge.status}`;
+    return new ConflictError(
+      `Transaction ${charge.id} ${state}; only succeeded or partially refunded charges can be refunded`,
+      {
+        status: charge.status,
+        remaining_amount: remaining,
+        currency: charge.currency,
+      },
+    );
+  }
+  if (!charge.providerPaymentIntentId && !charge.providerChargeId) {
+    return new ConflictError(`Transaction ${charge.id} has no provider payment to refund`);
+  }
+  if (amount <= 0 || amount > remaining) {
+    const where = `refundable on transaction ${charge.id}`;
+    return new RefundAmountError(
+      amount > remaining
+        ? `amount ${amount} exceeds the ${remaining} ${charge.currency} that remains ${where}`
+        : `amount must be positive; ${remaining} ${charge.currency} remains ${where}`,
+      remaining,
+      charge.currency,
+    );
+  }
+  return null;
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  const driverError = (error as { driverError?: { code?: string; constraint?: string } })
+    ?.driverError;
+  return driverError?.code === '23505' && driverError.constraint === constraint;
+}

@@ -1,0 +1,151 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DomainError, ValidationError, type ErrorCode } from '../common/domain-error';
+import { DomainEventPublisher } from '../events/domain-event.publisher';
+import { PaymentEvents } from '../events/payment-events';
+import {
+  InjectPaymentProvider,
+  type PaymentProvider,
+} from '../payment-provider/payment-provider.interface';
+import type { Metadata, RefundSnapshot } from '../payment-provider/payment-provider.types';
+import type { TransactionEntity } from '../transactions/entities/transaction.entity';
+import { toTransactionResource } from '../transactions/transaction.resource';
+import {
+  MAX_REASON_LENGTH,
+  REFUND_REASON_METADATA_KEY,
+  REFUND_ROW_METADATA_KEY,
+} from './refund-metadata';
+import { splitRefundReason } from './refund-math';
+import { RefundReservations, rowIdempotencyKey } from './refund-reservations';
+import { RefundCreatedEvent } from './refunds.events';
+
+export interface RefundRequest {
+  /** Minor units; omitted = what remains. */
+  amount?: number;
+  /** Free text; forwarded to the provider only when it is one of the values it accepts. */
+  reason?: string;
+  /** The client's Idempotency-Key header: a retry with it returns the same refund. */
+  idempotencyKey?: string;
+}
+
+export interface RefundResult {
+  refund: TransactionEntity;
+  charge: TransactionEntity;
+  /** true when an earlier request with the same Idempotency-Key made this refund. */
+  replayed: boolean;
+}
+
+/** Prefixes keep our keys apart from other features' keys on the same provider account. */
+const CLIENT_KEY_PREFIX = 'refund-client-';
+/** Printable ASCII, as Stripe accepts; short enough to stay under 255 with our prefix. */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+/**
+ * Refunds through our API (DESIGN §6.3), in three steps so that no provider
+ * call runs inside a database transaction:
+ * 1. reserve: lock the charge, check, insert the refund row `pending` (its
+ *    amount now counts against the charge, so concurrent requests serialise on
+ *    the lock and never exceed it);
+ * 2. call the provider with an idempotency key;
+ * 3. record its answer (or release the reservation on a definite failure).
+ */
+@Injectable()
+export class RefundsService {
+  private readonly logger = new Logger(RefundsService.name);
+
+  constructor(
+    private readonly reservations: RefundReservations,
+    @InjectPaymentProvider() private readonly provider: PaymentProvider,
+    private readonly publisher: DomainEventPublisher,
+  ) {}
+
+  async refund(transactionId: number, request: RefundRequest): Promise<RefundResult> {
+    if (request.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(request.idempotencyKey)) {
+      const problem = 'must be 1 to 200 printable ASCII characters without spaces';
+      throw new ValidationError(`Idempotency-Key ${problem}`, { 'Idempotency-Key': [problem] });
+    }
+    // The DTO checks HTTP bodies; in-process callers (event listeners) come straight here.
+    if (request.reason !== undefined && request.reason.length > MAX_REASON_LENGTH) {
+      const problem = `must be shorter than or equal to ${MAX_REASON_LENGTH} characters`;
+      throw new ValidationError(`reason ${problem}`, { reason: [problem] });
+    }
+    const clientKey = request.idempotencyKey
+      ? `${CLIENT_KEY_PREFIX}${request.idempotencyKey}`
+      : null;
+    const reservation = await this.reservations.reserve(transactionId, {
+      amount: request.amount,
+      reason: request.reason,
+      idempotencyKey: clientKey,
+    });
+    const { refund } = reservation;
+    if (reservation.existing && refund.providerRefundId === null && refund.status === 'failed') {
+      // The provider refused the first request: a retry gets the same refusal.
+      throw new DomainError(
+        (refund.metadata.failure_code as ErrorCode | undefined) ?? 'provider_invalid_request',
+        refund.metadata.failure_message ?? 'The payment provider refused this refund',
+      );
+    }
+    // A retry of a refund the provider already answered: the same row, no second call.
+    if (reservation.existing && (refund.providerRefundId !== null || refund.status !== 'pending')) {
+      return { ...reservation, replayed: true };
+    }
+
+    let snapshot: RefundSnapshot;
+    try {
+      snapshot = await this.provider.createRefund({
+        paymentIntentId: refund.providerPaymentIntentId,
+        chargeId: refund.providerChargeId,
+        amount: refund.amount,
+        reason: splitRefundReason(refund.reason).providerReason,
+        metadata: this.providerMetadata(refund),
+        idempotencyKey: refund.idempotencyKey ?? rowIdempotencyKey(refund.id),
+      });
+    } catch (error) {
+      await this.reservations.release(refund, error);
+      throw error;
+    }
+
+    const recorded = await this.reservations.confirm(refund, snapshot);
+    // Announced once: by the request that made the row, or by the retry that got the first answer.
+    if (!reservation.existing || recorded.firstAnswer) {
+      await this.announce(recorded.refund, recorded.charge);
+    }
+    return { refund: recorded.refund, charge: recorded.charge, replayed: reservation.existing };
+  }
+
+  /**
+   * The refund is made whatever a listener does: a listener's failure is
+   * logged, not turned into an error for a client who would then retry.
+   */
+  private async announce(refund: TransactionEntity, charge: TransactionEntity): Promise<void> {
+    try {
+      await this.publisher.publish([
+        {
+          name: PaymentEvents.REFUND_CREATED,
+          payload: new RefundCreatedEvent({
+            refund: toTransactionResource(refund),
+            charge: toTransactionResource(charge),
+            providerEventId: null,
+            occurredAt: refund.updatedAt,
+            raw: null,
+          }),
+        },
+      ]);
+    } catch (error) {
+      this.logger.error(
+        {
+          msg: 'a payment.refund.created listener failed',
+          refund_id: refund.id,
+          error: (error as Error)?.message,
+        },
+        (error as Error)?.stack,
+      );
+    }
+  }
+
+  private providerMetadata(refund: TransactionEntity): Metadata {
+    const { reasonText } = splitRefundReason(refund.reason);
+    const metadata: Metadata = { [REFUND_ROW_METADATA_KEY]: String(refund.id) };
+    if (reasonText) metadata[REFUND_REASON_METADATA_KEY] = reasonText;
+    return metadata;
+  }
+}

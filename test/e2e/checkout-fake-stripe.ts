@@ -1,0 +1,161 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { stripeObject, type StripeObject } from '../fixtures/stripe/events';
+
+/*
+ * A local stand-in for api.stripe.com for the checkout tests (STRIPE_API_BASE points at it):
+ * customers and checkout sessions, answered in Stripe's shapes, with Stripe's mode/price
+ * refusals and idempotent replays. Every call is recorded for the test to assert on.
+ */
+
+export interface StripeCall {
+  method: string;
+  path: string;
+  idempotencyKey: string | undefined;
+  form: URLSearchParams;
+}
+
+export interface FakeAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** Prices the fake knows: amount in cents, recurring or one-off. */
+export const FAKE_PRICES: Record<string, { amount: number; recurring: boolean }> = {
+  price_fake_onetime: { amount: 2000, recurring: false },
+  price_fake_monthly: { amount: 1500, recurring: true },
+};
+
+const invalid = (message: string, param: string): FakeAnswer => ({
+  status: 400,
+  body: { error: { type: 'invalid_request_error', message, param } },
+});
+
+/** `metadata[a]=1&metadata[b]=2` → {a: '1', b: '2'} */
+export function formMap(form: URLSearchParams, prefix: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const pattern = new RegExp(`^${prefix.replace(/[[\]]/g, '\\$&')}\\[([^\\]]+)\\]$`);
+  for (const [key, value] of form) {
+    const match = pattern.exec(key);
+    if (match) out[match[1]] = value;
+  }
+  return out;
+}
+
+export class FakeStripeApi {
+  readonly calls: StripeCall[] = [];
+  /** Overrides the next answers (e.g. a 500); return undefined to answer normally. */
+  override: ((call: StripeCall) => FakeAnswer | undefined) | null = null;
+  private readonly replies = new Map<string, FakeAnswer>();
+  private seq = 0;
+  private readonly server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const call: StripeCall = {
+        method: req.method ?? '',
+        path: (req.url ?? '').split('?')[0],
+        idempotencyKey: req.headers['idempotency-key'] as string | undefined,
+        form: new URLSearchParams(Buffer.concat(chunks).toString('utf8')),
+      };
+      this.calls.push(call);
+      const answer = this.answerTo(call);
+      res.writeHead(answer.status, {
+        'content-type': 'application/json',
+        'request-id': `req_fake_${this.seq}`,
+      });
+      res.end(JSON.stringify(answer.body));
+    });
+  });
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  callsTo(path: string): StripeCall[] {
+    return this.calls.filter((call) => call.method === 'POST' && call.path === path);
+  }
+
+  private answerTo(call: StripeCall): FakeAnswer {
+    const overridden = this.override?.(call);
+    if (overridden) return overridden;
+    // Stripe answers a repeated idempotency key with the first answer.
+    const cacheKey = call.idempotencyKey ? `${call.path} ${call.idempotencyKey}` : null;
+    const cached = cacheKey ? this.replies.get(cacheKey) : undefined;
+    if (cached) return cached;
+    const answer = this.fresh(call);
+    if (cacheKey) this.replies.set(cacheKey, answer);
+    return answer;
+  }
+
+  private fresh(call: StripeCall): FakeAnswer {
+    const n = ++this.seq;
+    if (call.path === '/v1/customers') {
+      return {
+        status: 200,
+        body: stripeObject('customer', {
+          id: `cus_fake_${n}`,
+          email: call.form.get('email'),
+          metadata: formMap(call.form, 'metadata'),
+        }),
+      };
+    }
+    if (call.path === '/v1/checkout/sessions') return this.session(call, n);
+    return {
+      status: 404,
+      body: {
+        error: {
+          type: 'invalid_request_error',
+          message: `Unrecognized request URL (POST: ${call.path})`,
+        },
+      },
+    };
+  }
+
+  private session(call: StripeCall, n: number): FakeAnswer {
+    const mode = call.form.get('mode');
+    const priceId = call.form.get('line_items[0][price]') ?? '';
+    const quantity = Number(call.form.get('line_items[0][quantity]') ?? '1');
+    const price = FAKE_PRICES[priceId];
+    if (!price) return invalid(`No such price: '${priceId}'`, 'line_items[0][price]');
+    if (mode === 'payment' && price.recurring) {
+      return invalid(
+        "You specified 'payment' mode but passed a recurring price.",
+        'line_items[0][price]',
+      );
+    }
+    if (mode === 'subscription' && !price.recurring) {
+      return invalid(
+        'You must provide at least one recurring price in `subscription` mode when using prices.',
+        'line_items[0][price]',
+      );
+    }
+    const id = `cs_test_fake_${n}_${Date.now()}`;
+    const session: StripeObject = stripeObject('checkout-session.open', {
+      id,
+      mode,
+      status: 'open',
+      payment_status: 'unpaid',
+      url: `https://checkout.stripe.com/c/pay/${id}`,
+      created: Math.floor(Date.now() / 1000),
+      expires_at: Math.floor(Date.now() / 1000) + 24 * 3600,
+      amount_total: price.amount * quantity,
+      amount_subtotal: price.amount * quantity,
+      currency: 'usd',
+      customer: call.form.get('customer'),
+      customer_email: call.form.get('customer_email'),
+      client_reference_id: call.form.get('client_reference_id'),
+      success_url: call.form.get('success_url'),
+      cancel_url: call.form.get('cancel_url'),
+      payment_intent: null,
+      subscription: null,
+      metadata: formMap(call.form, 'metadata'),
+    });
+    return { status: 200, body: session };
+  }
+}
