@@ -14,9 +14,7 @@ export class TransactionsController {
 
   /** Newest first; filters: status, type, customer_ref. */
   @Get()
-  async list(
-    @Query() query: ListTransactionsQuery,
-  ): Promise<{
+  async list(@Query() query: ListTransactionsQuery): Promise<{
     transactions: TransactionResource[];
     total: number;
     page: number;

@@ -4,7 +4,16 @@ import { BaseRow } from '../../database/base.entity';
 import { TransactionEntity } from '../../transactions/entities/transaction.entity';
 
 export type DisputeKind = 'chargeback' | 'fraud_warning';
-export const DISPUTE_STATUSES = ['warning_issued', 'needs_response', 'under_review', 'won', 'lost', 'charge_refunded', 'warning_closed', 'prevented'] as const;
+export const DISPUTE_STATUSES = [
+  'warning_issued',
+  'needs_response',
+  'under_review',
+  'won',
+  'lost',
+  'charge_refunded',
+  'warning_closed',
+  'prevented',
+] as const;
 export type DisputeStatus = (typeof DISPUTE_STATUSES)[number];
 
 /** A chargeback (dp_…) or an early fraud warning (issfr_…). */
@@ -12,15 +21,22 @@ export type DisputeStatus = (typeof DISPUTE_STATUSES)[number];
 @Unique('uq_payment_dispute_provider_id', ['provider', 'providerDisputeId'])
 @Index('ix_payment_dispute_created', ['createdAt', 'id'])
 @Index('ix_payment_dispute_status_created', ['status', 'createdAt'])
-@Index('ix_payment_dispute_charge', ['providerChargeId'], { where: 'provider_charge_id IS NOT NULL' })
-@Index('ix_payment_dispute_payment_intent', ['providerPaymentIntentId'], { where: 'provider_payment_intent_id IS NOT NULL' })
+@Index('ix_payment_dispute_charge', ['providerChargeId'], {
+  where: 'provider_charge_id IS NOT NULL',
+})
+@Index('ix_payment_dispute_payment_intent', ['providerPaymentIntentId'], {
+  where: 'provider_payment_intent_id IS NOT NULL',
+})
 @Index('ix_payment_dispute_unlinked', ['id'], { where: 'transaction_id IS NULL' })
 // The deadline job's scan: disputes still awaiting a response, by deadline.
 @Index('ix_payment_dispute_awaiting_response', ['evidenceDueBy'], {
   where: `evidence_due_by IS NOT NULL AND deadline_flagged_at IS NULL AND provider_status IN ('needs_response', 'warning_needs_response', 'appeal_needs_response')`,
 })
 @Check('ck_payment_dispute_kind', `kind IN ('chargeback', 'fraud_warning')`)
-@Check('ck_payment_dispute_status', `status IN ('warning_issued', 'needs_response', 'under_review', 'won', 'lost', 'charge_refunded', 'warning_closed', 'prevented')`)
+@Check(
+  'ck_payment_dispute_status',
+  `status IN ('warning_issued', 'needs_response', 'under_review', 'won', 'lost', 'charge_refunded', 'warning_closed', 'prevented')`,
+)
 export class DisputeEntity extends BaseRow {
   @Column({ type: 'varchar', length: 32 })
   provider: string;
@@ -35,7 +51,10 @@ export class DisputeEntity extends BaseRow {
   transactionId: number | null;
 
   @ManyToOne(() => TransactionEntity, { nullable: true, onDelete: 'SET NULL' })
-  @JoinColumn({ name: 'transaction_id', foreignKeyConstraintName: 'fk_payment_dispute_transaction' })
+  @JoinColumn({
+    name: 'transaction_id',
+    foreignKeyConstraintName: 'fk_payment_dispute_transaction',
+  })
   transaction?: TransactionEntity | null;
 
   @Column({ type: 'varchar', length: 255, nullable: true })
