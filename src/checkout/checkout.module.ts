@@ -9,6 +9,7 @@ import { CheckoutController } from './checkout.controller';
 import { CheckoutService } from './checkout.service';
 import { CreateCheckoutService } from './create-checkout.service';
 import { CheckoutSessionEntity } from './entities/checkout-session.entity';
+import { HomePageController } from './pages/home-page.controller';
 import { PaymentPagesController } from './pages/payment-pages.controller';
 import { PaymentWebhookHandlers } from './payment-webhook.handlers';
 
@@ -23,7 +24,7 @@ import { PaymentWebhookHandlers } from './payment-webhook.handlers';
     TransactionsModule,
     SubscriptionsModule,
   ],
-  controllers: [CheckoutController, PaymentPagesController],
+  controllers: [CheckoutController, PaymentPagesController, HomePageController],
   providers: [
     CreateCheckoutService,
     CheckoutService,

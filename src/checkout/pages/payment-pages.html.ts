@@ -48,7 +48,7 @@ text-decoration:none;font-weight:600}a.button:hover{background:#1e40af}
 [hidden]{display:none!important}
 `;
 
-function layout(
+export function layout(
   title: string,
   body: string,
   options: { nonce?: string; head?: string; script?: string } = {},

@@ -1,0 +1,71 @@
+import { Body, Controller, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { randomBytes } from 'node:crypto';
+import { NotFoundError } from '../../common/domain-error';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { CreateCheckoutService } from '../create-checkout.service';
+import { CHECKOUT_MODES } from '../dto/create-checkout.dto';
+import { escapeHtml } from './page-format';
+import { layout, pageCsp } from './payment-pages.html';
+
+/** The sandbox's bundled prices, offered on the demo page (other ids work too). */
+const DEMO_PRICES = [
+  { priceId: 'price_sandbox_onetime', mode: 'payment', label: 'Buy once' },
+  { priceId: 'price_sandbox_monthly', mode: 'subscription', label: 'Subscribe monthly' },
+] as const;
+
+/**
+ * `GET /`: what this service is and where to go next. With the sandbox provider it
+ * is also a demo shop: its buttons start a real checkout (POST /demo/checkout),
+ * so `npm start` → open http://localhost:8000 → pay → success page works offline.
+ */
+@ApiExcludeController()
+@Controller()
+export class HomePageController {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly checkouts: CreateCheckoutService,
+  ) {}
+
+  @Get()
+  home(@Res() response: Response): void {
+    const sandbox = this.config.paymentProvider === 'sandbox';
+    const shop = sandbox
+      ? `<p class="muted">Sandbox provider: no real money moves. Start a checkout:</p>
+${DEMO_PRICES.map(
+  (p) => `<form method="post" action="/demo/checkout">
+<input type="hidden" name="price_id" value="${escapeHtml(p.priceId)}"><input type="hidden" name="mode" value="${p.mode}">
+<button class="button" type="submit">${escapeHtml(p.label)} <small>(${escapeHtml(p.priceId)})</small></button></form>`,
+).join('\n')}`
+      : `<p class="muted">Provider: ${escapeHtml(this.config.paymentProvider)}. Start checkouts from your backend with POST /api/v1/payment/checkout.</p>`;
+    const html = layout(
+      'Payment service',
+      `<main class="card">
+<h1>Payment service</h1>
+${shop}
+<p class="hint"><a href="/docs">API documentation</a> · <a href="/health/ready">health</a></p>
+</main>`,
+      {
+        head: '<style>form{margin:10px 0}button.button{border:0;cursor:pointer;font:inherit}</style>',
+      },
+    );
+    response.setHeader('Content-Security-Policy', pageCsp(randomBytes(16).toString('base64')));
+    response.type('html').send(html);
+  }
+
+  /** Sandbox only: starts a checkout from the demo page's form and sends the browser to it. */
+  @Post('demo/checkout')
+  @HttpCode(303)
+  async demoCheckout(
+    @Body() body: Record<string, unknown>,
+    @Res() response: Response,
+  ): Promise<void> {
+    if (this.config.paymentProvider !== 'sandbox')
+      throw new NotFoundError('Route', 'POST /demo/checkout');
+    const mode = CHECKOUT_MODES.find((m) => m === body.mode) ?? 'payment';
+    const priceId = typeof body.price_id === 'string' ? body.price_id : DEMO_PRICES[0].priceId;
+    const created = await this.checkouts.create({ price_id: priceId, mode }, null);
+    response.redirect(303, created.session.url ?? '/');
+  }
+}
