@@ -17,6 +17,7 @@ import {
   type RefundStatus,
   type SubscriptionSnapshot,
   type SubscriptionStatus,
+  SUBSCRIPTION_STATUSES,
 } from '../payment-provider.types';
 
 /*
@@ -180,17 +181,6 @@ export function toInvoiceSnapshot(object: RawObject): InvoiceSnapshot {
     failureMessage: null,
   };
 }
-
-const SUBSCRIPTION_STATUSES: readonly SubscriptionStatus[] = [
-  'incomplete',
-  'incomplete_expired',
-  'trialing',
-  'active',
-  'past_due',
-  'canceled',
-  'unpaid',
-  'paused',
-];
 
 export function toSubscriptionSnapshot(object: RawObject): SubscriptionSnapshot {
   const f = new Fields(object, 'subscription');

@@ -1,10 +1,7 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
-import { DomainError } from '../../common/domain-error';
+import { ApiKeys } from '../../common/api-keys';
 import { SANDBOX_OPTIONS, type SandboxOptions } from './sandbox.options';
-
-const digest = (key: string): Buffer => createHash('sha256').update(key).digest();
 
 /**
  * The simulation routes fake disputes, fraud warnings and refunds, which app
@@ -13,21 +10,15 @@ const digest = (key: string): Buffer => createHash('sha256').update(key).digest(
  */
 @Injectable()
 export class SandboxToolsGuard implements CanActivate {
-  private readonly keys: Buffer[];
+  private readonly keys: ApiKeys;
 
   constructor(@Inject(SANDBOX_OPTIONS) options: SandboxOptions) {
-    this.keys = options.apiKeys.map(digest);
+    this.keys = new ApiKeys(options.apiKeys);
   }
 
   canActivate(context: ExecutionContext): boolean {
-    if (this.keys.length === 0) return true;
-    const header = context.switchToHttp().getRequest<Request>().headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match)
-      throw new DomainError('unauthorized', 'Missing API key: send Authorization: Bearer <key>');
-    const presented = digest(match[1]);
-    const valid = this.keys.reduce((ok, key) => timingSafeEqual(key, presented) || ok, false);
-    if (!valid) throw new DomainError('unauthorized', 'Invalid API key');
+    if (this.keys.enabled)
+      this.keys.verify(context.switchToHttp().getRequest<Request>().headers.authorization);
     return true;
   }
 }

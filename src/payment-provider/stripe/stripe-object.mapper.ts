@@ -6,21 +6,22 @@
  * no longer know (invoice.subscription, subscription.current_period_end, …) must still be read.
  * Expandable fields may be an id or the expanded object; both are accepted.
  */
-import type {
-  ChargeSnapshot,
-  CheckoutMode,
-  CheckoutSessionSnapshot,
-  DisputeSnapshot,
-  FraudWarningSnapshot,
-  InvoiceSnapshot,
-  Metadata,
-  PaymentSnapshot,
-  PaymentStatus,
-  RawObject,
-  RefundSnapshot,
-  RefundStatus,
-  SubscriptionSnapshot,
-  SubscriptionStatus,
+import {
+  type ChargeSnapshot,
+  type CheckoutMode,
+  type CheckoutSessionSnapshot,
+  type DisputeSnapshot,
+  type FraudWarningSnapshot,
+  type InvoiceSnapshot,
+  type Metadata,
+  type PaymentSnapshot,
+  type PaymentStatus,
+  type RawObject,
+  type RefundSnapshot,
+  type RefundStatus,
+  type SubscriptionSnapshot,
+  type SubscriptionStatus,
+  SUBSCRIPTION_STATUSES,
 } from '../payment-provider.types';
 
 /** A Stripe object lacks a field we cannot do without, or holds a value we do not know. */
@@ -221,17 +222,6 @@ export function toInvoiceSnapshot(invoice: Json, paid: boolean): InvoiceSnapshot
         str(child(invoice, 'last_finalization_error'), 'message')),
   };
 }
-
-const SUBSCRIPTION_STATUSES: readonly SubscriptionStatus[] = [
-  'incomplete',
-  'incomplete_expired',
-  'trialing',
-  'active',
-  'past_due',
-  'canceled',
-  'unpaid',
-  'paused',
-];
 
 export function toSubscriptionSnapshot(subscription: Json): SubscriptionSnapshot {
   expectKind(subscription, 'subscription');

@@ -1,18 +1,13 @@
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, Unique } from 'typeorm';
 import { BaseRow } from '../../database/base.entity';
+import {
+  SUBSCRIPTION_STATUSES,
+  type SubscriptionStatus,
+} from '../../payment-provider/payment-provider.types';
 import { CustomerEntity } from '../../customers/entities/customer.entity';
 
-export const SUBSCRIPTION_STATUSES = [
-  'incomplete',
-  'incomplete_expired',
-  'trialing',
-  'active',
-  'past_due',
-  'canceled',
-  'unpaid',
-  'paused',
-] as const;
-export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
+// The row keeps the provider's status as it is.
+export { SUBSCRIPTION_STATUSES, type SubscriptionStatus };
 
 /** Mirrors the provider's subscription; webhooks keep it in step. */
 @Entity('payment_subscription')
