@@ -20,7 +20,6 @@ import {
   type RefundSnapshot,
   type RefundStatus,
   type SubscriptionSnapshot,
-  type SubscriptionStatus,
   SUBSCRIPTION_STATUSES,
 } from '../payment-provider.types';
 
