@@ -21,11 +21,10 @@ function help(commands: readonly CliCommand[]): string {
     [MIGRATE_USAGE, 'apply pending migrations (--revert undoes the last one)'],
     ...commands.map((c) => [c.usage, c.description]),
   ];
-  const width = Math.max(...lines.map(([usage]) => usage.length));
   return [
     'usage: payments <command>',
     '',
-    ...lines.map(([usage, text]) => `  ${usage.padEnd(width)}  ${text}`),
+    ...lines.map(([usage, text]) => `  ${usage}\n      ${text}`),
   ].join('\n');
 }
 
