@@ -47,7 +47,10 @@ ${shop}
 <p class="hint"><a href="/docs">API documentation</a> · <a href="/health/ready">health</a></p>
 </main>`,
       {
-        head: '<style>form{margin:10px 0}button.button{border:0;cursor:pointer;font:inherit}</style>',
+        head:
+          '<style>form{margin:12px 0}button.button{width:100%;border:0;cursor:pointer;font:inherit;padding:12px 20px;' +
+          'border-radius:10px;background:#1e3a8a;color:#fff;font-weight:600}button.button:hover{background:#1e40af}' +
+          'button.button small{display:block;font-weight:400;opacity:.75;font-size:12px}</style>',
       },
     );
     response.setHeader('Content-Security-Policy', pageCsp(randomBytes(16).toString('base64')));
