@@ -187,13 +187,15 @@ export class RefundReservations {
   }
 
   /**
-   * A definite refusal (invalid request, provider error) releases the reserved
-   * amount: the row becomes `failed`. When the outcome is unknown (timeout,
-   * unreachable) the row stays `pending` and keeps its amount: a retry with the
-   * same Idempotency-Key, or the provider's webhook, settles it.
+   * A definite refusal (invalid request) releases the reserved amount: the row
+   * becomes `failed`. When the outcome is unknown the row stays `pending` and
+   * keeps its amount: a retry with the same Idempotency-Key, or the provider's
+   * webhook, settles it. `provider_error` is unknown too: a provider-side 500
+   * or an answer we could not read may follow a refund the provider did make,
+   * and releasing the amount would let a second refund through.
    */
   async release(reserved: TransactionEntity, error: unknown): Promise<void> {
-    if (!(error instanceof ProviderError) || error.kind === 'unavailable') {
+    if (!(error instanceof ProviderError) || error.kind !== 'invalid_request') {
       this.logger.warn({
         msg: 'refund outcome unknown; kept pending',
         refund_id: reserved.id,

@@ -42,7 +42,7 @@ export class SubscriptionCancellationService {
       row.providerSubscriptionId,
       idempotencyKey(row, 'cancel-at-period-end'),
     );
-    return this.record(id, snapshot);
+    return this.record(row, snapshot);
   }
 
   /**
@@ -55,7 +55,7 @@ export class SubscriptionCancellationService {
       row.providerSubscriptionId,
       idempotencyKey(row, 'resume'),
     );
-    return this.record(id, snapshot);
+    return this.record(row, snapshot);
   }
 
   private async liveSubscription(
@@ -77,15 +77,24 @@ export class SubscriptionCancellationService {
     return row;
   }
 
-  /** Takes the cancellation fields of the provider's answer, unless a webhook ended the row meanwhile. */
-  private async record(id: number, snapshot: SubscriptionSnapshot): Promise<SubscriptionEntity> {
+  /**
+   * Takes the cancellation fields of the provider's answer, unless a webhook changed the row
+   * while the call ran: the answer carries no event time, so it cannot be ordered against that
+   * webhook's state, which may be newer (and the webhook for our own change follows anyway).
+   */
+  private async record(
+    before: SubscriptionEntity,
+    snapshot: SubscriptionSnapshot,
+  ): Promise<SubscriptionEntity> {
+    const id = before.id;
     const { row, previous, changed } = await this.dataSource.transaction(async (manager) => {
       const repository = manager.getRepository(SubscriptionEntity);
       const locked = await repository.findOneOrFail({
         where: { id },
         lock: { mode: 'pessimistic_write' },
       });
-      if (isEnded(locked.status)) return { row: locked, previous: locked, changed: false };
+      if (isEnded(locked.status) || !sameTime(locked.providerUpdatedAt, before.providerUpdatedAt))
+        return { row: locked, previous: locked, changed: false };
       // Status and providerUpdatedAt stay the webhooks' business: the answer carries no event time.
       const values = {
         cancelAtPeriodEnd: snapshot.cancelAtPeriodEnd,

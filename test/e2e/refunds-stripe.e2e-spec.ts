@@ -507,6 +507,42 @@ describe('refunds on the Stripe adapter', () => {
     expect(recorder.created.filter((event) => event.refund.id === pending.id)).toHaveLength(1);
   });
 
+  it('keeps the amount reserved when Stripe fails with a 500, whose outcome is unknown, so that no second refund can be sent', async () => {
+    const charge = await storedCharge();
+    // Stripe may have made the refund before failing: a 500's result is indeterminate.
+    stripeApi.answer = async () => ({
+      status: 500,
+      body: { error: { type: 'api_error', message: 'An unknown error occurred' } },
+      headers: { 'stripe-should-retry': 'false' },
+    });
+    const key = `indeterminate-${Date.now()}`;
+    await t.http
+      .post(`/api/v1/payment/refund/${charge.id}`)
+      .set('Idempotency-Key', key)
+      .send({ amount: 1500 })
+      .expect(502);
+
+    const [pending] = await refundRows(charge.id);
+    expect(pending).toEqual(expect.objectContaining({ status: 'pending', amount: 1500 }));
+    expect(await row(charge.id)).toEqual(
+      expect.objectContaining({ status: 'partially_refunded', amountRefunded: 1500 }),
+    );
+    // A keyless retry of "the same" refund must not reach Stripe with a new key.
+    const calls = stripeApi.refundCalls().length;
+    stripeApi.answer = async (call) => ({ status: 200, body: refundAnswer(call) });
+    await t.http.post(`/api/v1/payment/refund/${charge.id}`).send({ amount: 1500 }).expect(400);
+    expect(stripeApi.refundCalls()).toHaveLength(calls);
+
+    // The retry with the same key reaches Stripe with the same idempotency key and completes.
+    const retry = await t.http
+      .post(`/api/v1/payment/refund/${charge.id}`)
+      .set('Idempotency-Key', key)
+      .send({ amount: 1500 })
+      .expect(201);
+    expect(retry.body).toEqual(expect.objectContaining({ id: pending.id, status: 'succeeded' }));
+    expect(stripeApi.refundCalls().slice(-1)[0].idempotencyKey).toBe(`refund-client-${key}`);
+  });
+
   it('keeps a refund of a charge not recorded yet, and counts it once the charge is known', async () => {
     const n = ++chargeSeq;
     const ids = { pi: `pi_test_later_${n}`, ch: `ch_test_later_${n}` };

@@ -193,7 +193,10 @@ class FakeStripe {
     headers: http.IncomingHttpHeaders;
     body: string;
   }[] = [];
-  respond: (path: string, body: URLSearchParams) => { status: number; json: unknown } = () => ({
+  respond: (
+    path: string,
+    body: URLSearchParams,
+  ) => { status: number; json: unknown } | Promise<{ status: number; json: unknown }> = () => ({
     status: 500,
     json: { error: { type: 'api_error', message: 'no answer set' } },
   });
@@ -207,9 +210,12 @@ class FakeStripe {
         headers: request.headers,
         body,
       });
-      const answer = this.respond(request.url ?? '', new URLSearchParams(body));
-      response.writeHead(answer.status, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(answer.json));
+      void Promise.resolve(this.respond(request.url ?? '', new URLSearchParams(body))).then(
+        (answer) => {
+          response.writeHead(answer.status, { 'content-type': 'application/json' });
+          response.end(JSON.stringify(answer.json));
+        },
+      );
     });
   });
 
@@ -764,6 +770,48 @@ describe('subscription webhooks from Stripe, in any order', () => {
       );
       expect(stripe.requests[1].headers['idempotency-key']).toMatch(
         new RegExp(`^subscription-${row.id}-resume-`),
+      );
+    });
+
+    it("does not overwrite a newer webhook's state with the answer that arrives after it", async () => {
+      const race: Ids = {
+        subscription: 'sub_cancel_race',
+        customer: 'cus_known',
+        invoice: 'in_cancel_race',
+        paymentIntent: 'pi_cancel_race',
+        charge: 'ch_cancel_race',
+      };
+      await deliver(
+        'current',
+        'customer.subscription.created',
+        subscriptionObject('current', race, CREATED),
+        T0,
+      );
+      const row = await subscriptionRow(race.subscription);
+      // Stripe schedules our cancellation; before its answer reaches us, a resume made right
+      // after it (another request, the dashboard) arrives by webhook.
+      stripe.respond = async () => {
+        await deliver(
+          'current',
+          'customer.subscription.updated',
+          subscriptionObject('current', race, { ...CREATED, metadata: { stage: 'resumed' } }),
+          T0 + 300,
+        );
+        return {
+          status: 200,
+          json: subscriptionObject('current', race, {
+            ...CREATED,
+            cancelAtPeriodEnd: true,
+            cancelAt: PERIOD_END,
+            canceledAt: T0 + 299,
+          }),
+        };
+      };
+      await t.http.post(`/api/v1/payment/subscriptions/${row.id}/cancel`).expect(200);
+
+      const after = await subscriptionRow(race.subscription);
+      expect(after).toEqual(
+        expect.objectContaining({ cancelAtPeriodEnd: false, cancelAt: null, canceledAt: null }),
       );
     });
 
