@@ -1,7 +1,11 @@
 import { InitialSchema1795755171368 } from './1795755171368-InitialSchema';
+import { AddTransactionRequestFingerprint1795760117698 } from './1795760117698-AddTransactionRequestFingerprint';
 
 /**
  * Every migration, in order. A new migration file must be added here too
  * (migrations.spec.ts fails when one is missing).
  */
-export const MIGRATIONS: Function[] = [InitialSchema1795755171368];
+export const MIGRATIONS: Function[] = [
+  InitialSchema1795755171368,
+  AddTransactionRequestFingerprint1795760117698,
+];

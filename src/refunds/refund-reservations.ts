@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -72,7 +73,14 @@ export class RefundReservations {
         const amount = request.amount ?? remaining;
         const refusal = refusalOf(charge, amount, remaining);
         if (refusal) return refusal;
-        const refund = await this.insertPending(manager, charge, amount, request.reason, clientKey);
+        const refund = await this.insertPending(
+          manager,
+          charge,
+          amount,
+          request.reason,
+          clientKey,
+          requestFingerprint(transactionId, request),
+        );
         charge = await recomputeCharge(manager, charge);
         return { refund, charge, existing: false };
       })
@@ -87,16 +95,21 @@ export class RefundReservations {
     return outcome;
   }
 
-  /** A retried request must be the same request: the same charge and (when given) the same amount. */
+  /**
+   * A retried request must be the same request: the same charge, amount (or the
+   * same "whatever remains") and reason. Rows made before fingerprints existed
+   * are compared by charge and amount.
+   */
   private checkReplay(
     existing: TransactionEntity,
     transactionId: number,
     request: ReserveRequest,
   ): void {
-    if (
-      existing.parentTransactionId !== transactionId ||
-      (request.amount !== undefined && request.amount !== existing.amount)
-    ) {
+    const differs = existing.requestFingerprint
+      ? existing.requestFingerprint !== requestFingerprint(transactionId, request)
+      : existing.parentTransactionId !== transactionId ||
+        (request.amount !== undefined && request.amount !== existing.amount);
+    if (differs) {
       throw new ConflictError(
         `This Idempotency-Key was already used for a different refund request (refund ${existing.id})`,
       );
@@ -109,6 +122,7 @@ export class RefundReservations {
     amount: number,
     reason: string | undefined,
     clientKey: string | null,
+    fingerprint: string,
   ): Promise<TransactionEntity> {
     const repository = manager.getRepository(TransactionEntity);
     const row = await repository.save(
@@ -128,6 +142,7 @@ export class RefundReservations {
         parentTransactionId: charge.id,
         metadata: {},
         idempotencyKey: clientKey,
+        requestFingerprint: clientKey ? fingerprint : null,
       }),
     );
     if (!clientKey) {
@@ -258,4 +273,14 @@ function isUniqueViolation(error: unknown, constraint: string): boolean {
   const driverError = (error as { driverError?: { code?: string; constraint?: string } })
     ?.driverError;
   return driverError?.code === '23505' && driverError.constraint === constraint;
+}
+
+/** What makes two refund requests "the same" for an Idempotency-Key replay. */
+function requestFingerprint(transactionId: number, request: ReserveRequest): string {
+  const canonical = JSON.stringify([
+    transactionId,
+    request.amount ?? null,
+    request.reason?.trim() || null,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
 }

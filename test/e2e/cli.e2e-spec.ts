@@ -28,7 +28,11 @@ describe('CLI', () => {
 
   it('migrates a fresh database, then says it is up to date', async () => {
     const first = await cli(['migrate'], { DATABASE_URL: db.url });
-    expect(first).toEqual({ code: 0, out: 'applied InitialSchema1795755171368', err: '' });
+    expect(first).toEqual({
+      code: 0,
+      out: 'applied InitialSchema1795755171368\napplied AddTransactionRequestFingerprint1795760117698',
+      err: '',
+    });
     const second = await cli(['migrate'], { DATABASE_URL: db.url });
     expect(second.out).toBe('database is up to date');
   });

@@ -353,4 +353,34 @@ describe('refunds through the API (sandbox provider)', () => {
       .send({})
       .expect(400);
   });
+
+  it('refuses to replay a partial refund for a retry that asks for the whole remainder or another reason', async () => {
+    const charge = await paidCharge();
+    const key = `order-1002-refund-${randomUUID()}`;
+    await t.http
+      .post(refundUrl(charge.id))
+      .set('Idempotency-Key', key)
+      .send({ amount: 500, reason: 'requested_by_customer' })
+      .expect(201);
+
+    // "Refund everything" is another request than "refund 500": answering it with the 500
+    // refund would make the client believe the whole charge was refunded.
+    const whole = await t.http
+      .post(refundUrl(charge.id))
+      .set('Idempotency-Key', key)
+      .send({})
+      .expect(409);
+    expect(whole.body.message).toContain('was already used for a different refund request');
+    await t.http
+      .post(refundUrl(charge.id))
+      .set('Idempotency-Key', key)
+      .send({ amount: 500, reason: 'duplicate' })
+      .expect(409);
+    await t.http
+      .post(refundUrl(charge.id))
+      .set('Idempotency-Key', key)
+      .send({ amount: 500, reason: 'requested_by_customer' })
+      .expect(201);
+    expect(await refundRows(charge.id)).toHaveLength(1);
+  });
 });

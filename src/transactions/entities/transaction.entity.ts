@@ -137,6 +137,10 @@ export class TransactionEntity extends BaseRow {
   @Column({ type: 'varchar', length: 255, nullable: true })
   idempotencyKey: string | null;
 
+  /** With idempotencyKey: a digest of the request it came with, so the key cannot be reused for another. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  requestFingerprint: string | null;
+
   @Column({ type: 'timestamptz', nullable: true })
   providerUpdatedAt: Date | null;
 }
