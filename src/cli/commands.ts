@@ -1,4 +1,5 @@
 import { disputeCommands } from '../disputes/disputes.cli';
+import { refundCommands } from '../refunds/refunds.cli';
 import { subscriptionCommands } from '../subscriptions/subscriptions.cli';
 import { transactionCommands } from '../transactions/transactions.cli';
 import { webhookCommands } from '../webhooks/webhooks.cli';
@@ -10,4 +11,5 @@ export const CLI_COMMANDS: CliCommand[] = [
   ...disputeCommands,
   ...subscriptionCommands,
   ...transactionCommands,
+  ...refundCommands,
 ];

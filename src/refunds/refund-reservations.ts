@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, IsNull, LessThan, Not, type EntityManager } from 'typeorm';
 import { ConflictError, DomainError } from '../common/domain-error';
 import { ProviderError } from '../payment-provider/payment-provider.errors';
 import type { RefundSnapshot } from '../payment-provider/payment-provider.types';
@@ -150,6 +150,24 @@ export class RefundReservations {
       await repository.update(row.id, { idempotencyKey: row.idempotencyKey });
     }
     return row;
+  }
+
+  /**
+   * Refunds still waiting for the provider's first answer (no provider refund
+   * id, pending) and untouched since `before`: their outcome is unknown.
+   */
+  unsettled(before: Date): Promise<TransactionEntity[]> {
+    return this.dataSource.getRepository(TransactionEntity).find({
+      where: {
+        type: 'refund',
+        status: 'pending',
+        providerRefundId: IsNull(),
+        parentTransactionId: Not(IsNull()),
+        updatedAt: LessThan(before),
+      },
+      order: { id: 'ASC' },
+      take: 500,
+    });
   }
 
   /** After the provider's answer: its refund id and status on our row; the charge recomputed. */

@@ -34,6 +34,12 @@ export interface RefundResult {
   replayed: boolean;
 }
 
+export interface RetriedRefund {
+  refund: TransactionEntity;
+  /** null when the provider answered; its error otherwise (the refund stays pending or failed). */
+  error: string | null;
+}
+
 /** Prefixes keep our keys apart from other features' keys on the same provider account. */
 const CLIENT_KEY_PREFIX = 'refund-client-';
 /** Printable ASCII, as Stripe accepts; short enough to stay under 255 with our prefix. */
@@ -89,6 +95,37 @@ export class RefundsService {
       return { ...reservation, replayed: true };
     }
 
+    const sent = await this.send(refund, reservation.existing);
+    return { ...sent, replayed: reservation.existing };
+  }
+
+  /**
+   * Sends again the refunds whose outcome is unknown (the provider timed out or
+   * failed on our first call) and that no webhook has settled since: each with
+   * its own idempotency key, so the provider makes it at most once. Without
+   * this, a keyless request's reservation would stay pending for good.
+   */
+  async retryPending(olderThanMinutes: number): Promise<RetriedRefund[]> {
+    const stale = await this.reservations.unsettled(
+      new Date(Date.now() - olderThanMinutes * 60_000),
+    );
+    const results: RetriedRefund[] = [];
+    for (const refund of stale) {
+      try {
+        const { refund: settled } = await this.send(refund, true);
+        results.push({ refund: settled, error: null });
+      } catch (error) {
+        results.push({ refund, error: (error as Error).message });
+      }
+    }
+    return results;
+  }
+
+  /** Steps 2 and 3: the provider call with the row's key, then its answer recorded and announced once. */
+  private async send(
+    refund: TransactionEntity,
+    retry: boolean,
+  ): Promise<{ refund: TransactionEntity; charge: TransactionEntity }> {
     let snapshot: RefundSnapshot;
     try {
       snapshot = await this.provider.createRefund({
@@ -106,10 +143,10 @@ export class RefundsService {
 
     const recorded = await this.reservations.confirm(refund, snapshot);
     // Announced once: by the request that made the row, or by the retry that got the first answer.
-    if (!reservation.existing || recorded.firstAnswer) {
+    if (!retry || recorded.firstAnswer) {
       await this.announce(recorded.refund, recorded.charge);
     }
-    return { refund: recorded.refund, charge: recorded.charge, replayed: reservation.existing };
+    return { refund: recorded.refund, charge: recorded.charge };
   }
 
   /**

@@ -6,6 +6,7 @@ import { OnPaymentEvent } from '../../src/events/on-payment-event.decorator';
 import { PaymentEvents } from '../../src/events/payment-events';
 import type { RefundCreatedEvent, RefundUpdatedEvent } from '../../src/refunds/refunds.events';
 import { TransactionEntity } from '../../src/transactions/entities/transaction.entity';
+import { runCli } from '../../src/cli/run-cli';
 import { WebhooksService } from '../../src/webhooks/webhooks.service';
 import {
   stripeEvent,
@@ -505,6 +506,38 @@ describe('refunds on the Stripe adapter', () => {
     expect(calls).toHaveLength(2);
     expect(await refundRows(charge.id)).toHaveLength(1);
     expect(recorder.created.filter((event) => event.refund.id === pending.id)).toHaveLength(1);
+  });
+
+  it('sends a keyless refund whose outcome was unknown again from the CLI, with the same idempotency key', async () => {
+    const charge = await storedCharge();
+    stripeApi.answer = async () => ({
+      status: 503,
+      body: { error: { type: 'api_error', message: 'Service unavailable' } },
+      headers: { 'stripe-should-retry': 'false' },
+    });
+    await t.http.post(`/api/v1/payment/refund/${charge.id}`).send({ amount: 800 }).expect(503);
+    const [pending] = await refundRows(charge.id);
+    expect(pending).toEqual(expect.objectContaining({ status: 'pending', amount: 800 }));
+
+    stripeApi.answer = async (call) => ({ status: 200, body: refundAnswer(call) });
+    const out: string[] = [];
+    const code = await runCli(
+      ['refunds', 'retry-pending', '--older-than-minutes', '0'],
+      { out: (text) => out.push(text), err: (text) => out.push(text) },
+      { ...t.env, DATABASE_URL: t.database.url, LOG_LEVEL: 'silent' },
+    );
+    expect(code).toBe(0);
+    expect(out.join('\n')).toContain(`${pending.id}`);
+    const [settled] = await refundRows(charge.id);
+    expect(settled).toEqual(expect.objectContaining({ id: pending.id, status: 'succeeded' }));
+    expect(settled.providerRefundId).toMatch(/^re_/);
+    const keys = stripeApi
+      .refundCalls()
+      .filter((call) => call.idempotencyKey === `refund-${pending.id}`);
+    expect(keys).toHaveLength(2);
+    expect(await row(charge.id)).toEqual(
+      expect.objectContaining({ status: 'partially_refunded', amountRefunded: 800 }),
+    );
   });
 
   it('keeps the amount reserved when Stripe fails with a 500, whose outcome is unknown, so that no second refund can be sent', async () => {

@@ -10,6 +10,8 @@ import { createTestDatabase, type TestDatabase } from './test-database';
 export interface TestApp {
   app: INestApplication;
   config: AppConfig;
+  /** The environment the app was configured from (e.g. to run the CLI against the same setup). */
+  env: Record<string, string>;
   /** e.g. http://127.0.0.1:41234 — the app really listens (the sandbox posts its webhooks to it). */
   baseUrl: string;
   http: ReturnType<typeof supertest>;
@@ -39,19 +41,21 @@ export async function createTestApp(
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   // Bundled pages, redirects and sandbox URLs are built from PUBLIC_BASE_URL: this instance.
-  const config = loadConfig({
+  const effectiveEnv = {
     ...TEST_ENV,
     PUBLIC_BASE_URL: baseUrl,
     ...env,
     PORT: String(port),
     DATABASE_URL: database.url,
-  });
+  };
+  const config = loadConfig(effectiveEnv);
   const app = await createApp(config, database.url, { imports: options.imports });
   await app.listen(port, '127.0.0.1');
   let closed = false;
   return {
     app,
     config,
+    env: effectiveEnv,
     baseUrl,
     http: supertest(app.getHttpServer()),
     dataSource: app.get<DataSource>(getDataSourceToken()),
