@@ -179,6 +179,10 @@ export class WebhooksService {
           provider: this.provider.name,
           providerEventId,
         })
+        // A failure inside the transaction rolled back: if a concurrent delivery of the same
+        // event processed it meanwhile, that outcome stands. (After our own commit — a listener
+        // failed — the row is ours to mark failed.)
+        .andWhere(countAttempt ? "status <> 'processed'" : 'TRUE')
         .execute();
     } catch (markError) {
       this.logger.error({
