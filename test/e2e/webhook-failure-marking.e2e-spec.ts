@@ -39,7 +39,9 @@ describe('webhook inbox: a late failure of a concurrent delivery', () => {
     countAttempt: boolean,
   ) => Promise<void>;
   const markFailed = (): MarkFailed => {
-    const service = t.app.get(WebhooksService) as unknown as { markFailed: MarkFailed };
+    const service: { markFailed: MarkFailed } = t.app.get<unknown>(WebhooksService) as {
+      markFailed: MarkFailed;
+    };
     return service.markFailed.bind(service);
   };
 
