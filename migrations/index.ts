@@ -1,5 +1,6 @@
 import { InitialSchema1795755171368 } from './1795755171368-InitialSchema';
 import { AddTransactionRequestFingerprint1795760117698 } from './1795760117698-AddTransactionRequestFingerprint';
+import { IndexOrphanLinks1795760387564 } from './1795760387564-IndexOrphanLinks';
 
 /**
  * Every migration, in order. A new migration file must be added here too
@@ -8,4 +9,5 @@ import { AddTransactionRequestFingerprint1795760117698 } from './1795760117698-A
 export const MIGRATIONS: Function[] = [
   InitialSchema1795755171368,
   AddTransactionRequestFingerprint1795760117698,
+  IndexOrphanLinks1795760387564,
 ];

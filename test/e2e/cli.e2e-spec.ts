@@ -30,7 +30,11 @@ describe('CLI', () => {
     const first = await cli(['migrate'], { DATABASE_URL: db.url });
     expect(first).toEqual({
       code: 0,
-      out: 'applied InitialSchema1795755171368\napplied AddTransactionRequestFingerprint1795760117698',
+      out: [
+        'applied InitialSchema1795755171368',
+        'applied AddTransactionRequestFingerprint1795760117698',
+        'applied IndexOrphanLinks1795760387564',
+      ].join('\n'),
       err: '',
     });
     const second = await cli(['migrate'], { DATABASE_URL: db.url });

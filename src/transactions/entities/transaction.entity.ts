@@ -44,6 +44,14 @@ export type TransactionStatus =
 @Index('ix_payment_transaction_subscription', ['subscriptionId'], {
   where: 'subscription_id IS NOT NULL',
 })
+// Children that arrived before their parent: refunds before their charge, invoice charges
+// before their subscription. Both sets are small; the linking queries scan only them.
+@Index('ix_payment_transaction_orphan_refunds', ['providerPaymentIntentId', 'providerChargeId'], {
+  where: `type = 'refund' AND parent_transaction_id IS NULL`,
+})
+@Index('ix_payment_transaction_unlinked_invoice_charges', ['provider', 'providerSubscriptionId'], {
+  where: `type = 'charge' AND subscription_id IS NULL AND provider_subscription_id IS NOT NULL`,
+})
 @Check('ck_payment_transaction_type', `type IN ('charge', 'refund')`)
 @Check(
   'ck_payment_transaction_status',
