@@ -10,7 +10,6 @@ import {
   type TransactionStatus,
 } from '../transactions/entities/transaction.entity';
 import { toTransactionResource } from '../transactions/transaction.resource';
-import { WebhookEventEntity } from '../webhooks/entities/webhook-event.entity';
 import type { WebhookContext } from '../webhooks/webhook-handler.registry';
 import {
   adoptOrphanRefunds,
@@ -199,7 +198,7 @@ export class RefundWebhookHandlers {
   ): Promise<void> {
     const updatedCharge = charge ? await recomputeCharge(ctx.manager, charge) : null;
     const chargeResource = updatedCharge ? toTransactionResource(updatedCharge) : null;
-    const rerun = outcomes.some((o) => o.kind === 'unchanged') && (await isRerun(ctx));
+    const rerun = outcomes.some((o) => o.kind === 'unchanged') && ctx.rerun;
     const base = {
       charge: chargeResource,
       providerEventId: ctx.eventId,
@@ -229,13 +228,4 @@ export class RefundWebhookHandlers {
 /** Free text we sent along (metadata), else the provider's own reason code. */
 function reasonOf(refund: RefundSnapshot): string | null {
   return refund.metadata[REFUND_REASON_METADATA_KEY] ?? refund.reason ?? null;
-}
-
-/** true when this event was tried before (it failed, or it is being replayed). */
-async function isRerun(ctx: WebhookContext): Promise<boolean> {
-  const inbox = await ctx.manager.findOne(WebhookEventEntity, {
-    where: { provider: ctx.provider, providerEventId: ctx.eventId },
-    select: { id: true, status: true },
-  });
-  return inbox !== null && inbox.status !== 'received';
 }

@@ -22,6 +22,11 @@ export interface WebhookContext {
   eventType: string;
   /** The provider's event time (whole seconds): the row's last-change time. */
   occurredAt: Date;
+  /**
+   * true when this event was tried before (it failed, or it is replayed): a
+   * handler whose change is already applied still re-announces its events then.
+   */
+  rerun: boolean;
   /** Queue a domain event; it is emitted after commit, in order. */
   emit(name: string, payload: object): void;
 }

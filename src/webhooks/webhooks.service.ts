@@ -115,6 +115,7 @@ export class WebhooksService {
           eventId: event.id,
           eventType: event.type,
           occurredAt: event.occurredAt,
+          rerun: row.status !== 'received',
           emit: (name, payload) => pending.push({ name, payload }),
         });
         await manager.update(WebhookEventEntity, row.id, {
