@@ -6,7 +6,7 @@ import { NotFoundError } from '../../common/domain-error';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { CreateCheckoutService } from '../create-checkout.service';
 import { CHECKOUT_MODES } from '../dto/create-checkout.dto';
-import { escapeHtml } from './page-format';
+import { escapeHtml } from '../../pages/html-format';
 import { layout, pageCsp } from './payment-pages.html';
 
 /** The sandbox's bundled prices, offered on the demo page (other ids work too). */

@@ -1,5 +1,4 @@
 import type { PublicCheckoutStatus } from '../checkout.service';
-import { escapeHtml, formatMoney } from './page-format';
 import { pageCsp, renderCancelPage, renderSuccessPage } from './payment-pages.html';
 
 const state = (
@@ -70,22 +69,5 @@ describe('success page', () => {
   it('allows only its own nonce for scripts', () => {
     expect(pageCsp('abc')).toContain("script-src 'nonce-abc'");
     expect(pageCsp('abc')).toContain("default-src 'none'");
-  });
-});
-
-describe('page formatting', () => {
-  it.each([
-    [2900, 'usd', '$29.00'],
-    [5, 'eur', '€0.05'],
-    [500, 'jpy', '¥500'],
-    [1234567, 'gbp', '£12,345.67'],
-  ])('formats %d %s as %s', (amount, currency, expected) => {
-    expect(formatMoney(amount, currency)).toBe(expected);
-  });
-
-  it('escapes markup and quotes', () => {
-    expect(escapeHtml(`<a href="x" onclick='y'>&\``)).toBe(
-      '&#60;a href=&#34;x&#34; onclick=&#39;y&#39;&#62;&#38;&#96;',
-    );
   });
 });

@@ -1,5 +1,5 @@
 import type { PublicCheckoutStatus } from '../checkout.service';
-import { escapeHtml, formatMoney } from './page-format';
+import { escapeHtml, formatMoney } from '../../pages/html-format';
 
 /*
  * The bundled pages the buyer lands on after checkout (DESIGN §6.2): self-contained HTML with

@@ -1,3 +1,4 @@
+import { escapeHtml, formatMoney } from '../../pages/html-format';
 import type { SandboxCheckoutSession } from './sandbox-objects.types';
 
 /*
@@ -8,22 +9,6 @@ import type { SandboxCheckoutSession } from './sandbox-objects.types';
 /** Sent with every sandbox page: nothing may load from elsewhere, nothing may frame it. */
 export const SANDBOX_PAGE_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; frame-ancestors 'none'";
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
-}
-
-/** 2900 usd → "$29.00"; knows zero-decimal currencies such as jpy. */
-export function formatMoney(amount: number, currency: string): string {
-  const code = currency.toUpperCase();
-  try {
-    const format = new Intl.NumberFormat('en-US', { style: 'currency', currency: code });
-    const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-    return format.format(amount / 10 ** digits);
-  } catch {
-    return `${(amount / 100).toFixed(2)} ${code}`;
-  }
-}
 
 const STYLE = `
 *{box-sizing:border-box}

@@ -1,3 +1,8 @@
+/**
+ * Helpers shared by the bundled HTML pages (checkout's success/cancel pages,
+ * the sandbox's hosted checkout page).
+ */
+
 /** Escapes text for HTML element content and double- or single-quoted attribute values. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"'`]/g, (char) => `&#${char.charCodeAt(0)};`);
