@@ -1,5 +1,8 @@
 import 'reflect-metadata';
 import { runCli } from './cli/run-cli';
+import { loadDotEnv } from './config/env-file';
+
+loadDotEnv();
 
 runCli(process.argv.slice(2), {
   out: (text) => process.stdout.write(`${text}\n`),

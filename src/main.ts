@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './bootstrap';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import { JsonLogger } from './common/json-logger';
+import { loadDotEnv } from './config/env-file';
 import {
   EmbeddedDatabaseError,
   resolveDatabase,
@@ -20,6 +21,7 @@ function fail(message: string): never {
 async function main(): Promise<void> {
   let config: AppConfig;
   try {
+    loadDotEnv();
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message);

@@ -78,6 +78,27 @@ describe('the service process', () => {
     },
   );
 
+  it('reads .env from its working directory, and the environment wins over it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'payment-service-env-'));
+    try {
+      fs.writeFileSync(
+        path.join(dir, '.env'),
+        'PAYMENT_PROVIDER=paypal\nDISPUTE_DEADLINE_CRON=nonsense\n',
+      );
+      const service = await startService(
+        { DATABASE_URL: 'postgres://unused@127.0.0.1:1/none', DISPUTE_DEADLINE_CRON: 'off' },
+        { cwd: dir },
+      );
+      expect(await service.exited).toBe(1);
+      expect(service.output()).toContain(
+        'PAYMENT_PROVIDER must be one of stripe, sandbox, got "paypal"',
+      );
+      expect(service.output()).not.toContain('DISPUTE_DEADLINE_CRON');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   describe('with no DATABASE_URL (embedded PostgreSQL in DATA_DIR)', () => {
     let dataDir: string;
     let server: TestDatabase;

@@ -20,7 +20,10 @@ export function killLeftoverServices(): void {
 }
 
 /** Runs the built service (`node dist/src/main.js`, what `npm start` runs) with only the given environment. */
-export async function startService(env: Record<string, string>): Promise<ServiceProcess> {
+export async function startService(
+  env: Record<string, string>,
+  options: { cwd?: string } = {},
+): Promise<ServiceProcess> {
   // PORT=0: the service picks a free port and logs it; no race with other processes.
   const child = spawn(process.execPath, [MAIN_JS], {
     env: {
@@ -31,6 +34,7 @@ export async function startService(env: Record<string, string>): Promise<Service
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: options.cwd,
   });
   running.add(child);
   child.on('exit', () => running.delete(child));
