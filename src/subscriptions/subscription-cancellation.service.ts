@@ -93,8 +93,7 @@ export class SubscriptionCancellationService {
         where: { id },
         lock: { mode: 'pessimistic_write' },
       });
-      if (isEnded(locked.status) || !sameTime(locked.providerUpdatedAt, before.providerUpdatedAt))
-        return { row: locked, previous: locked, changed: false };
+      if (isEnded(locked.status)) return { row: locked, previous: locked, changed: false };
       // Status and providerUpdatedAt stay the webhooks' business: the answer carries no event time.
       const values = {
         cancelAtPeriodEnd: snapshot.cancelAtPeriodEnd,
@@ -103,6 +102,16 @@ export class SubscriptionCancellationService {
         currentPeriodStart: snapshot.currentPeriodStart ?? locked.currentPeriodStart,
         currentPeriodEnd: snapshot.currentPeriodEnd ?? locked.currentPeriodEnd,
       };
+      if (!sameTime(locked.providerUpdatedAt, before.providerUpdatedAt)) {
+        // A webhook landed during the call: it may be newer than the answer (or just the echo
+        // of an earlier change), so the row stays the webhooks'. The caller still learns what
+        // the provider answered; the webhook for this change brings the row in step.
+        return {
+          row: Object.assign(new SubscriptionEntity(), locked, values),
+          previous: locked,
+          changed: false,
+        };
+      }
       const differs =
         values.cancelAtPeriodEnd !== locked.cancelAtPeriodEnd ||
         !sameTime(values.cancelAt, locked.cancelAt) ||

@@ -815,6 +815,59 @@ describe('subscription webhooks from Stripe, in any order', () => {
       );
     });
 
+    it('answers a resume with what the provider answered when the echo of the earlier cancel lands during the call', async () => {
+      const echo: Ids = {
+        subscription: 'sub_resume_echo',
+        customer: 'cus_known',
+        invoice: 'in_resume_echo',
+        paymentIntent: 'pi_resume_echo',
+        charge: 'ch_resume_echo',
+      };
+      const canceled = {
+        ...CREATED,
+        cancelAtPeriodEnd: true,
+        cancelAt: PERIOD_END,
+        canceledAt: T0 + 10,
+      };
+      await deliver(
+        'current',
+        'customer.subscription.created',
+        subscriptionObject('current', echo, CREATED),
+        T0,
+      );
+      const row = await subscriptionRow(echo.subscription);
+      stripe.respond = () => ({ status: 200, json: subscriptionObject('current', echo, canceled) });
+      await t.http.post(`/api/v1/payment/subscriptions/${row.id}/cancel`).expect(200);
+
+      // The cancel's own webhook arrives while the resume call is running.
+      stripe.respond = async () => {
+        await deliver(
+          'current',
+          'customer.subscription.updated',
+          subscriptionObject('current', echo, canceled),
+          T0 + 10,
+        );
+        return { status: 200, json: subscriptionObject('current', echo, CREATED) };
+      };
+      const resumed = await t.http
+        .post(`/api/v1/payment/subscriptions/${row.id}/resume`)
+        .expect(200);
+      expect(resumed.body).toEqual(
+        expect.objectContaining({ cancel_at_period_end: false, cancel_at: null }),
+      );
+
+      // The row is the webhooks' until the resume's own webhook arrives.
+      await deliver(
+        'current',
+        'customer.subscription.updated',
+        subscriptionObject('current', echo, CREATED),
+        T0 + 20,
+      );
+      expect(await subscriptionRow(echo.subscription)).toEqual(
+        expect.objectContaining({ cancelAtPeriodEnd: false, cancelAt: null }),
+      );
+    });
+
     it("passes Stripe's refusal on as a 400 and leaves the row as it was", async () => {
       const row = await subscriptionRow(ids.subscription);
       stripe.respond = () => ({
