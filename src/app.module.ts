@@ -2,9 +2,12 @@ import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common'
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { CheckoutModule } from './checkout/checkout.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { ApiKeyGuard } from './common/api-key.guard';
+import { BodyKindGuard } from './common/body-kind.guard';
+import { PublicRateLimitGuard } from './common/public-rate-limit.guard';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { CustomersModule } from './customers/customers.module';
@@ -37,6 +40,12 @@ export class AppModule {
         DatabaseModule.forRoot({ url: databaseUrl, migrationsRun: config.migrationsRun }),
         EventEmitterModule.forRoot({ wildcard: false }),
         ScheduleModule.forRoot(),
+        ThrottlerModule.forRoot([
+          {
+            limit: config.publicRateLimit.limit,
+            ttl: config.publicRateLimit.windowSeconds * 1000,
+          },
+        ]),
         EventsModule,
         PaymentProviderModule.forRoot(config),
         WebhooksModule,
@@ -51,7 +60,10 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        // In this order: the key (401), then the body's type (415), then the public rate limit (429).
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_GUARD, useClass: BodyKindGuard },
+        { provide: APP_GUARD, useClass: PublicRateLimitGuard },
       ],
     };
   }

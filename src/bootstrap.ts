@@ -1,15 +1,16 @@
 import 'reflect-metadata';
 import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { json, raw, urlencoded } from 'express';
+import express, { json, raw, urlencoded } from 'express';
 import { AppModule } from './app.module';
 import { JsonLogger } from './common/json-logger';
 import { requestIdMiddleware } from './common/request-id.middleware';
 import { createValidationPipe } from './common/validation.pipe';
-import { WEBHOOK_PATH } from './common/api-key.guard';
+import { InputSafetyPipe } from './common/input-safety.pipe';
 import type { AppConfig } from './config/app-config';
+import { WEBHOOK_ROUTE } from './webhooks/webhooks.controller';
 
 /**
  * Builds the configured HTTP application (not yet listening). Shared by main
@@ -21,8 +22,15 @@ export async function createApp(
   options: { imports?: ModuleMetadata['imports'] } = {},
 ): Promise<INestApplication> {
   const logger = new JsonLogger(config.logLevel);
+  // Routing is exact: /API/… or /transactions/ match nothing (404). Access does not rest on
+  // this (the guard denies by default, on the matched route), it is a second wall. The
+  // settings must be made before Express builds its router, hence our own instance.
+  const server = express();
+  server.set('case sensitive routing', true);
+  server.set('strict routing', true);
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot({ config, databaseUrl, imports: options.imports }),
+    new ExpressAdapter(server),
     {
       logger,
       bodyParser: false,
@@ -32,10 +40,10 @@ export async function createApp(
   app.use(requestIdMiddleware);
   // The webhook signature covers the exact bytes: that route alone gets them raw.
   // Parsers skip a body that was already read, so JSON parsing never sees it.
-  app.use(WEBHOOK_PATH, raw({ type: () => true, limit: config.bodyLimitBytes }));
+  app.use(`/${WEBHOOK_ROUTE}`, raw({ type: () => true, limit: config.bodyLimitBytes }));
   app.use(json({ limit: config.bodyLimitBytes }));
   app.use(urlencoded({ extended: false, limit: config.bodyLimitBytes }));
-  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalPipes(new InputSafetyPipe(), createValidationPipe());
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
 
@@ -47,7 +55,11 @@ export async function createApp(
         'Checkouts, subscriptions, refunds, disputes. See README for the domain events.',
       )
       .setVersion('1')
-      .addBearerAuth()
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        description: 'one of API_KEYS (an opaque key)',
+      })
       .build(),
   );
   SwaggerModule.setup('docs', app, document);

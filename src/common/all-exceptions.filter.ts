@@ -9,6 +9,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   unauthorized: 401,
   not_found: 404,
   conflict: 409,
+  unsupported_media_type: 415,
   provider_invalid_request: 400,
   provider_error: 502,
   provider_unavailable: 503,

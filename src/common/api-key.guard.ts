@@ -1,29 +1,41 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ApiKeys } from './api-keys';
-
-export const PROTECTED_PREFIX = '/api/v1/payment/';
-export const WEBHOOK_PATH = '/api/v1/payment/webhook';
+import { PUBLIC_ROUTE } from './route-access.decorators';
 
 /**
- * DESIGN §3: when API_KEYS is set, every /api/v1/payment/* route except the
- * webhook needs `Authorization: Bearer <key>`.
+ * Default deny (DESIGN §8): when API_KEYS is set, every route needs
+ * `Authorization: Bearer <key>` unless its handler or controller is marked
+ * @Public(). The decision is made on the route Nest matched, never on the
+ * request's path, so no spelling of a path (letter case, slashes, encoding,
+ * a host's global prefix) can step around it.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   private readonly keys: ApiKeys;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly reflector: Reflector,
+  ) {
     this.keys = new ApiKeys(config.apiKeys);
   }
 
   canActivate(context: ExecutionContext): boolean {
     if (!this.keys.enabled || context.getType() !== 'http') return true;
-    const request = context.switchToHttp().getRequest<Request>();
-    const path = request.path.replace(/\/+$/, '');
-    if (!`${path}/`.startsWith(PROTECTED_PREFIX) || path === WEBHOOK_PATH) return true;
-    this.keys.verify(request.headers.authorization);
+    if (isPublicRoute(this.reflector, context)) return true;
+    this.keys.verify(context.switchToHttp().getRequest<Request>().headers.authorization);
     return true;
   }
+}
+
+export function isPublicRoute(reflector: Reflector, context: ExecutionContext): boolean {
+  return (
+    reflector.getAllAndOverride<boolean | undefined>(PUBLIC_ROUTE, [
+      context.getHandler(),
+      context.getClass(),
+    ]) === true
+  );
 }

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'unauthorized' // 401
   | 'not_found' // 404
   | 'conflict' // 409
+  | 'unsupported_media_type' // 415: a body the route does not read
   | 'provider_invalid_request' // 400, the provider's message kept
   | 'provider_error' // 502: misconfiguration, authentication or a provider-side error
   | 'provider_unavailable'; // 503: timeout, connection, rate limit — retryable

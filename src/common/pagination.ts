@@ -2,6 +2,8 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 export const MAX_PAGE_SIZE = 100;
+/** Keeps OFFSET within what PostgreSQL takes; cursors are the way deeper. */
+export const MAX_PAGE = 10_000_000;
 
 /** `page` from 1, `page_size` 1..100 (default 20): DESIGN §6.0. */
 export class PageQuery {
@@ -9,6 +11,7 @@ export class PageQuery {
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(MAX_PAGE)
   page?: number;
 
   @IsOptional()

@@ -48,6 +48,21 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must be a postgres://'],
     [{ NODE_ENV: 'production' }, 'API_KEYS is required when NODE_ENV=production'],
     [{ DISPUTE_DEADLINE_CRON: 'every day' }, 'DISPUTE_DEADLINE_CRON must be a cron expression'],
+    [{ DISPUTE_DEADLINE_CRON: '99 * * * *' }, 'DISPUTE_DEADLINE_CRON must be a cron expression'],
+    [{ DISPUTE_DEADLINE_CRON: '* * * * 8' }, 'DISPUTE_DEADLINE_CRON must be a cron expression'],
+    [
+      { NODE_ENV: 'production', API_KEYS: 'k1' },
+      'PAYMENT_PROVIDER is sandbox (the default) while NODE_ENV=production',
+    ],
+    [
+      { NODE_ENV: 'production', API_KEYS: 'k1', PAYMENT_PROVIDER: 'sandbox' },
+      'or SANDBOX_IN_PRODUCTION=true for a public demo',
+    ],
+    [
+      { NODE_ENV: 'production', API_KEYS: 'k1', SANDBOX_IN_PRODUCTION: 'true' },
+      'SANDBOX_WEBHOOK_SECRET must be set to a secret of your own when SANDBOX_IN_PRODUCTION=true',
+    ],
+    [{ PUBLIC_RATE_LIMIT: '0' }, 'PUBLIC_RATE_LIMIT must be an integer'],
     [{ DISPUTE_DEADLINE_WARNING_HOURS: '-1' }, 'DISPUTE_DEADLINE_WARNING_HOURS must be an integer'],
     [{ MIGRATIONS_RUN: 'maybe' }, 'MIGRATIONS_RUN must be true or false'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of'],
@@ -90,5 +105,21 @@ describe('loadConfig', () => {
       'https://pay.example.com/payment/success?session_id={CHECKOUT_SESSION_ID}',
     );
     expect(config.cancelUrl).toBe('https://app.example.com/cancelled');
+  });
+
+  it('starts the sandbox in production only as a declared public demo with its own secret', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      API_KEYS: 'k1',
+      SANDBOX_IN_PRODUCTION: 'true',
+      SANDBOX_WEBHOOK_SECRET: 'whsec_demo_of_our_own',
+    });
+    expect(config.paymentProvider).toBe('sandbox');
+  });
+
+  it('accepts the cron package\'s expressions, with seconds too', () => {
+    expect(loadConfig({ DISPUTE_DEADLINE_CRON: '0 */5 * * * *' }).disputeDeadlineCron).toBe(
+      '0 */5 * * * *',
+    );
   });
 });

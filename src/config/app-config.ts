@@ -1,3 +1,4 @@
+import { validateCronExpression } from 'cron';
 import * as path from 'node:path';
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -43,6 +44,8 @@ export interface AppConfig {
   disputeDeadlineWarningHours: number;
   logLevel: LogLevel;
   bodyLimitBytes: number;
+  /** Keyless public routes (pages, status, sandbox page): requests per client per window. */
+  publicRateLimit: { limit: number; windowSeconds: number };
 }
 
 /** Raised when the environment is invalid; main prints the problems and exits non-zero. */
@@ -167,13 +170,31 @@ export function loadConfig(env: Env = process.env): AppConfig {
     );
   }
 
+  const sandboxWebhookSecret = value('SANDBOX_WEBHOOK_SECRET') ?? SANDBOX_DEFAULT_WEBHOOK_SECRET;
+  const sandboxInProduction = boolean('SANDBOX_IN_PRODUCTION', false);
+  if (nodeEnv === 'production' && paymentProvider === 'sandbox') {
+    // The sandbox lets anyone "pay", and its default secret is published: never by accident.
+    if (!sandboxInProduction) {
+      problems.push(
+        'PAYMENT_PROVIDER is sandbox (the default) while NODE_ENV=production: set PAYMENT_PROVIDER=stripe with STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET, or SANDBOX_IN_PRODUCTION=true for a public demo',
+      );
+    } else if (sandboxWebhookSecret === SANDBOX_DEFAULT_WEBHOOK_SECRET) {
+      problems.push(
+        'SANDBOX_WEBHOOK_SECRET must be set to a secret of your own when SANDBOX_IN_PRODUCTION=true (the default one is published)',
+      );
+    }
+  }
+
   const cronRaw = value('DISPUTE_DEADLINE_CRON') ?? '*/10 * * * *';
   let disputeDeadlineCron: string | null = cronRaw;
   if (cronRaw.toLowerCase() === 'off') disputeDeadlineCron = null;
-  else if (!isCronExpression(cronRaw)) {
-    problems.push(
-      `DISPUTE_DEADLINE_CRON must be a cron expression (5 or 6 fields, e.g. "*/10 * * * *") or "off", got "${cronRaw}"`,
-    );
+  else {
+    const check = validateCronExpression(cronRaw);
+    if (!check.valid) {
+      problems.push(
+        `DISPUTE_DEADLINE_CRON must be a cron expression (e.g. "*/10 * * * *") or "off", got "${cronRaw}": ${check.error?.message ?? 'invalid'}`,
+      );
+    }
   }
 
   const logLevelRaw = (value('LOG_LEVEL') ?? 'info').toLowerCase() as LogLevel;
@@ -190,7 +211,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     paymentProvider,
     stripe,
     sandbox: {
-      webhookSecret: value('SANDBOX_WEBHOOK_SECRET') ?? SANDBOX_DEFAULT_WEBHOOK_SECRET,
+      webhookSecret: sandboxWebhookSecret,
       pricesJson: value('SANDBOX_PRICES'),
     },
     successUrl,
@@ -201,17 +222,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     disputeDeadlineWarningHours: integer('DISPUTE_DEADLINE_WARNING_HOURS', 72, 0, 24 * 365),
     logLevel: logLevelRaw,
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 50 * 1024 * 1024),
+    publicRateLimit: {
+      limit: integer('PUBLIC_RATE_LIMIT', 300, 1, 1_000_000),
+      windowSeconds: integer('PUBLIC_RATE_LIMIT_WINDOW', 60, 1, 86400),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
-}
-
-const CRON_FIELD =
-  /^(\*|\?|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?(,(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(\/\d+)?)*$/;
-
-function isCronExpression(expression: string): boolean {
-  const fields = expression.split(/\s+/);
-  return (
-    (fields.length === 5 || fields.length === 6) && fields.every((field) => CRON_FIELD.test(field))
-  );
 }

@@ -1,4 +1,5 @@
-import { Controller, Get, Param, ParseIntPipe, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ParseIdPipe } from '../common/parse-id.pipe';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { pageOf } from '../common/pagination';
 import { toDisputeResource, type DisputeResource } from './dispute.resource';
@@ -27,7 +28,7 @@ export class DisputesController {
   }
 
   @Get(':id')
-  async get(@Param('id', ParseIntPipe) id: number): Promise<DisputeResource> {
+  async get(@Param('id', ParseIdPipe) id: number): Promise<DisputeResource> {
     return this.disputes.get(id);
   }
 }

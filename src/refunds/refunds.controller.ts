@@ -1,13 +1,5 @@
-import {
-  Body,
-  Controller,
-  Headers,
-  HttpCode,
-  Param,
-  ParseIntPipe,
-  Post,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { ParseIdPipe } from '../common/parse-id.pipe';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import {
@@ -36,7 +28,7 @@ export class RefundsController {
     description: 'makes retries safe: the same key returns the same refund',
   })
   async create(
-    @Param('transactionId', ParseIntPipe) transactionId: number,
+    @Param('transactionId', ParseIdPipe) transactionId: number,
     @Body() body: CreateRefundDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,

@@ -1,4 +1,5 @@
-import { Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ParseIdPipe } from '../common/parse-id.pipe';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { pageOf } from '../common/pagination';
 import { ListSubscriptionsQuery } from './dto/list-subscriptions.query';
@@ -37,21 +38,21 @@ export class SubscriptionsController {
   }
 
   @Get(':id')
-  async get(@Param('id', ParseIntPipe) id: number): Promise<SubscriptionResource> {
+  async get(@Param('id', ParseIdPipe) id: number): Promise<SubscriptionResource> {
     return toSubscriptionResource(await this.subscriptions.get(id));
   }
 
   /** Cancels at the end of the current period (current_period_end); 409 once the subscription has ended. */
   @Post(':id/cancel')
   @HttpCode(200)
-  async cancel(@Param('id', ParseIntPipe) id: number): Promise<SubscriptionResource> {
+  async cancel(@Param('id', ParseIdPipe) id: number): Promise<SubscriptionResource> {
     return toSubscriptionResource(await this.cancellation.cancelAtPeriodEnd(id));
   }
 
   /** Undoes a scheduled cancellation; 409 once the subscription has ended. */
   @Post(':id/resume')
   @HttpCode(200)
-  async resume(@Param('id', ParseIntPipe) id: number): Promise<SubscriptionResource> {
+  async resume(@Param('id', ParseIdPipe) id: number): Promise<SubscriptionResource> {
     return toSubscriptionResource(await this.cancellation.resume(id));
   }
 }

@@ -1,4 +1,5 @@
-import { Controller, Get, Param, ParseIntPipe, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ParseIdPipe } from '../common/parse-id.pipe';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { NotFoundError } from '../common/domain-error';
 import { pageOf } from '../common/pagination';
@@ -42,7 +43,7 @@ export class TransactionsController {
   }
 
   @Get(':id')
-  async get(@Param('id', ParseIntPipe) id: number): Promise<TransactionResource> {
+  async get(@Param('id', ParseIdPipe) id: number): Promise<TransactionResource> {
     return toTransactionResource(await this.transactions.get(id));
   }
 }

@@ -2,6 +2,7 @@ import { Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { WebhookVerificationError } from '../payment-provider/payment-provider.errors';
+import { WebhookRoute } from '../common/route-access.decorators';
 import { WebhooksService } from './webhooks.service';
 
 export const WEBHOOK_ROUTE = 'api/v1/payment/webhook';
@@ -12,10 +13,11 @@ export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
   /**
-   * The provider's deliveries. main.ts gives this route the raw bytes (the
+   * The provider's deliveries. bootstrap gives this route the raw bytes (the
    * signature covers them exactly); 2xx for processed, duplicate and ignored
    * events, 400 for unverifiable ones, 5xx when processing failed (retry).
    */
+  @WebhookRoute()
   @Post(WEBHOOK_ROUTE)
   @HttpCode(200)
   async receive(

@@ -63,6 +63,15 @@ describe('the service process', () => {
     ],
     [{ NODE_ENV: 'production' }, 'API_KEYS is required when NODE_ENV=production'],
     [{ SANDBOX_PRICES: '[{"id": 5}]' }, 'SANDBOX_PRICES'],
+    [
+      { NODE_ENV: 'production', API_KEYS: 'k1' },
+      'PAYMENT_PROVIDER is sandbox (the default) while NODE_ENV=production: set PAYMENT_PROVIDER=stripe',
+    ],
+    [
+      { NODE_ENV: 'production', API_KEYS: 'k1', SANDBOX_IN_PRODUCTION: 'true' },
+      'SANDBOX_WEBHOOK_SECRET must be set to a secret of your own',
+    ],
+    [{ DISPUTE_DEADLINE_CRON: '99 * * * *' }, 'DISPUTE_DEADLINE_CRON must be a cron expression'],
   ])(
     'refuses to start with %j, naming the variable and printing no stack trace',
     async (env, expected) => {

@@ -1,3 +1,4 @@
+import { MAX_CUSTOMER_REF_LENGTH } from '../../customers/customer-ref';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsEmail,
@@ -60,7 +61,7 @@ export class CreateCheckoutDto {
   @IsOptional()
   @IsString()
   @IsNotEmpty()
-  @MaxLength(255)
+  @MaxLength(MAX_CUSTOMER_REF_LENGTH)
   customer_ref?: string;
 
   @ApiPropertyOptional({ description: 'prefills the email on the checkout page' })

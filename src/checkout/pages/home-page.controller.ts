@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { randomBytes } from 'node:crypto';
 import { NotFoundError } from '../../common/domain-error';
+import { AcceptsBody, Public } from '../../common/route-access.decorators';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { CreateCheckoutService } from '../create-checkout.service';
 import { CHECKOUT_MODES } from '../dto/create-checkout.dto';
@@ -21,6 +22,7 @@ const DEMO_PRICES = [
  * so `npm start` → open http://localhost:8000 → pay → success page works offline.
  */
 @ApiExcludeController()
+@Public()
 @Controller()
 export class HomePageController {
   constructor(
@@ -58,6 +60,7 @@ ${shop}
   }
 
   /** Sandbox only: starts a checkout from the demo page's form and sends the browser to it. */
+  @AcceptsBody('form')
   @Post('demo/checkout')
   @HttpCode(303)
   async demoCheckout(

@@ -3,6 +3,7 @@ import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import type { Response } from 'express';
 import { randomBytes } from 'node:crypto';
 import { NotFoundError } from '../../common/domain-error';
+import { Public } from '../../common/route-access.decorators';
 import { CheckoutService, type PublicCheckoutStatus } from '../checkout.service';
 import {
   pageCsp,
@@ -19,6 +20,7 @@ const SESSION_ID = /^[A-Za-z0-9_-]{1,255}$/;
  * the bundled success and cancel pages, and the read-only status the success page polls.
  */
 @ApiTags('checkout pages')
+@Public()
 @Controller('payment')
 export class PaymentPagesController {
   constructor(private readonly checkout: CheckoutService) {}

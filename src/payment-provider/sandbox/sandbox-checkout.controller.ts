@@ -1,17 +1,21 @@
-import { Controller, Get, HttpCode, Param, Post, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { SandboxCheckoutService, type CheckoutPageOutcome } from './sandbox-checkout.service';
 import { renderCheckoutPage, renderProblemPage, SANDBOX_PAGE_CSP } from './sandbox-checkout.page';
-import { SandboxToolsGuard } from './sandbox-tools.guard';
+import { AcceptsBody, Public } from '../../common/route-access.decorators';
 
-/** The hosted checkout page a session's url points at (the provider's page, in our process). */
+/**
+ * The hosted checkout page a session's url points at (the provider's page, in our process):
+ * public, it is the buyer's. Expiring a session is a tool and needs the API key (when set).
+ */
 @ApiTags('sandbox')
 @Controller('sandbox/checkout')
 export class SandboxCheckoutController {
   constructor(private readonly checkout: SandboxCheckoutService) {}
 
   @ApiExcludeEndpoint()
+  @Public()
   @Get(':id')
   async page(@Param('id') id: string, @Res() response: Response): Promise<void> {
     respond(response, await this.checkout.view(id));
@@ -19,6 +23,8 @@ export class SandboxCheckoutController {
 
   /** Pay: the payment succeeds (or the subscription starts), events are delivered, 303 to success_url. */
   @ApiExcludeEndpoint()
+  @Public()
+  @AcceptsBody('form')
   @Post(':id/pay')
   async pay(@Param('id') id: string, @Res() response: Response): Promise<void> {
     respond(response, await this.checkout.pay(id));
@@ -26,6 +32,8 @@ export class SandboxCheckoutController {
 
   /** Decline: payment_intent.payment_failed is delivered, the session stays open, 303 to cancel_url. */
   @ApiExcludeEndpoint()
+  @Public()
+  @AcceptsBody('form')
   @Post(':id/decline')
   async decline(@Param('id') id: string, @Res() response: Response): Promise<void> {
     respond(response, await this.checkout.decline(id));
@@ -34,7 +42,6 @@ export class SandboxCheckoutController {
   @ApiOperation({
     summary: 'Expire an open sandbox checkout session (sends checkout.session.expired)',
   })
-  @UseGuards(SandboxToolsGuard)
   @Post(':id/expire')
   @HttpCode(200)
   expire(@Param('id') id: string): ReturnType<SandboxCheckoutService['expire']> {

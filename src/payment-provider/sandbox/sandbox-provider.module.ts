@@ -11,7 +11,6 @@ import { SandboxPaymentProvider } from './sandbox.provider';
 import { SandboxSimulatorController } from './sandbox-simulator.controller';
 import { SandboxSimulatorService } from './sandbox-simulator.service';
 import { SandboxStore } from './sandbox.store';
-import { SandboxToolsGuard } from './sandbox-tools.guard';
 import { SANDBOX_EVENT_SINK, SandboxWebhookSender } from './sandbox-webhook.sender';
 
 /**
@@ -26,7 +25,6 @@ export class SandboxProviderModule {
       prices: parseSandboxPrices(config.sandbox.pricesJson),
       webhookSecret: config.sandbox.webhookSecret,
       publicBaseUrl: config.publicBaseUrl.toString().replace(/\/+$/, ''),
-      apiKeys: config.apiKeys,
       retryDelaysMs: SANDBOX_RETRY_DELAYS_MS,
     };
     if (config.nodeEnv === 'production') {
@@ -48,7 +46,6 @@ export class SandboxProviderModule {
         SandboxPaymentProvider,
         SandboxCheckoutService,
         SandboxSimulatorService,
-        SandboxToolsGuard,
         { provide: PAYMENT_PROVIDER, useExisting: SandboxPaymentProvider },
       ],
       exports: [PAYMENT_PROVIDER],

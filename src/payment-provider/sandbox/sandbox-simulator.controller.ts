@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SandboxCatalog } from './sandbox-catalog';
 import type { SandboxPrice } from './sandbox-objects.types';
@@ -11,7 +11,6 @@ import {
   parseUpdateDispute,
 } from './sandbox-simulation.input';
 import { SandboxSimulatorService } from './sandbox-simulator.service';
-import { SandboxToolsGuard } from './sandbox-tools.guard';
 
 type Result<K extends keyof SandboxSimulatorService> = ReturnType<SandboxSimulatorService[K]>;
 
@@ -26,7 +25,6 @@ const target = {
  * delivered to our own webhook route (their delivery reports are in `events`).
  */
 @ApiTags('sandbox')
-@UseGuards(SandboxToolsGuard)
 @Controller('sandbox')
 export class SandboxSimulatorController {
   constructor(

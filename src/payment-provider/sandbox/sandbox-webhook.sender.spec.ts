@@ -60,7 +60,6 @@ const options = (retryDelaysMs = [1, 1, 1]): SandboxOptions => ({
   prices: [],
   webhookSecret: SECRET,
   publicBaseUrl: 'http://localhost',
-  apiKeys: [],
   retryDelaysMs,
 });
 

@@ -8,8 +8,6 @@ export interface SandboxOptions {
   webhookSecret: string;
   /** PUBLIC_BASE_URL without a trailing slash: the hosted page is under it. */
   publicBaseUrl: string;
-  /** API_KEYS: when set, the simulation routes need one too. */
-  apiKeys: string[];
   /** Waits before each retry of a failed delivery (its length is the number of retries). */
   retryDelaysMs: number[];
 }

@@ -72,7 +72,6 @@ export function createTestSandbox(prices: readonly SandboxPrice[] = DEFAULT_SAND
     prices: [...prices],
     webhookSecret: TEST_WEBHOOK_SECRET,
     publicBaseUrl: 'http://localhost:8000',
-    apiKeys: [],
     retryDelaysMs: [],
   };
   const store = new SandboxStore();

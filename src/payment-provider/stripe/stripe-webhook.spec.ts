@@ -551,6 +551,18 @@ describe('StripePaymentProvider.parseWebhook', () => {
         message: /timestamp is older than the 300-second tolerance/,
       },
       {
+        name: 'signed further in the future than the tolerance',
+        body,
+        header: sign(body, SECRET, nowSeconds() + TOLERANCE + 60),
+        message: /timestamp is more than the 300-second tolerance in the future/,
+      },
+      {
+        name: 'signed years in the future',
+        body,
+        header: sign(body, SECRET, nowSeconds() + 3 * 365 * 24 * 3600),
+        message: /in the future/,
+      },
+      {
         name: 'changed by one byte after signing',
         body: body.replace('"amount":500', '"amount":501'),
         header: sign(body),

@@ -201,6 +201,7 @@ export class StripePaymentProvider implements PaymentProvider {
       }
     }
     if (!verified) throw new WebhookVerificationError(this.describeFailure(failures));
+    this.refuseFutureTimestamp(signature);
     if (!isJsonObject(event))
       throw new WebhookVerificationError('Webhook body is not a Stripe event');
     return this.interpret(event);
@@ -218,6 +219,20 @@ export class StripePaymentProvider implements PaymentProvider {
         throw new WebhookVerificationError(`Malformed Stripe event: ${error.message}`);
       }
       throw error;
+    }
+  }
+
+  /**
+   * The SDK checks only the past side of the tolerance; a signature dated in the
+   * future (a clock far ahead, or a replay prepared in advance) is refused too.
+   */
+  private refuseFutureTimestamp(signature: string): void {
+    const timestamp = Number(/(?:^|,)\s*t=(\d+)/.exec(signature)?.[1]);
+    const tolerance = this.config.webhookToleranceSeconds;
+    if (Number.isFinite(timestamp) && timestamp - Date.now() / 1000 > tolerance) {
+      throw new WebhookVerificationError(
+        `Stripe-Signature timestamp is more than the ${tolerance}-second tolerance in the future`,
+      );
     }
   }
 

@@ -1,3 +1,4 @@
+import { MAX_CUSTOMER_REF_LENGTH } from '../../customers/customer-ref';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQuery } from '../../common/pagination';
 import { SUBSCRIPTION_STATUSES, type SubscriptionStatus } from '../entities/subscription.entity';
@@ -9,6 +10,6 @@ export class ListSubscriptionsQuery extends PageQuery {
 
   @IsOptional()
   @IsString()
-  @MaxLength(255)
+  @MaxLength(MAX_CUSTOMER_REF_LENGTH)
   customer_ref?: string;
 }

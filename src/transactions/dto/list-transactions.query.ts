@@ -1,3 +1,4 @@
+import { MAX_CUSTOMER_REF_LENGTH } from '../../customers/customer-ref';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQuery } from '../../common/pagination';
 import type { TransactionStatus, TransactionType } from '../entities/transaction.entity';
@@ -23,6 +24,6 @@ export class ListTransactionsQuery extends PageQuery {
 
   @IsOptional()
   @IsString()
-  @MaxLength(255)
+  @MaxLength(MAX_CUSTOMER_REF_LENGTH)
   customer_ref?: string;
 }
