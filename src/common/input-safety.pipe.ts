@@ -1,6 +1,20 @@
 import { type ArgumentMetadata, Injectable, type PipeTransform } from '@nestjs/common';
 import { ValidationError } from './domain-error';
 
+const NULL_IS_A_VALUE = 'payment:null-is-a-value';
+
+/**
+ * On a DTO property: `null` is a meaningful value here (e.g. "no deadline"), so
+ * it is kept and validated rather than read as an absent field.
+ */
+export const NullIsAValue =
+  (): PropertyDecorator =>
+  (target, property): void => {
+    const owner = target.constructor;
+    const fields = (Reflect.getMetadata(NULL_IS_A_VALUE, owner) as string[] | undefined) ?? [];
+    Reflect.defineMetadata(NULL_IS_A_VALUE, [...fields, String(property)], owner);
+  };
+
 /** Deeper JSON than this is refused: no body of ours nests more than three levels. */
 export const MAX_INPUT_DEPTH = 16;
 
@@ -43,7 +57,8 @@ function inspect(value: unknown, field: string, depth: number): void {
  * bad input never answers 5xx). Refuses, naming the field, what would fail
  * deeper down: NUL characters and lone surrogates (PostgreSQL and the provider
  * refuse them), prototype keys, and nesting past MAX_INPUT_DEPTH. In a body
- * bound to a DTO, a top-level `null` means the same as an absent field.
+ * bound to a DTO, a top-level `null` means the same as an absent field, unless
+ * the property is marked @NullIsAValue().
  */
 @Injectable()
 export class InputSafetyPipe implements PipeTransform {
@@ -51,7 +66,11 @@ export class InputSafetyPipe implements PipeTransform {
     if (metadata.type === 'custom') return value;
     inspect(value, metadata.type === 'body' ? '' : (metadata.data ?? ''), 0);
     if (metadata.type === 'body' && isDtoBound(metadata) && isPlainObject(value)) {
-      return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== null));
+      const keep =
+        (Reflect.getMetadata(NULL_IS_A_VALUE, metadata.metatype!) as string[] | undefined) ?? [];
+      return Object.fromEntries(
+        Object.entries(value).filter(([key, item]) => item !== null || keep.includes(key)),
+      );
     }
     return value;
   }

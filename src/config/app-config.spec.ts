@@ -117,7 +117,7 @@ describe('loadConfig', () => {
     expect(config.paymentProvider).toBe('sandbox');
   });
 
-  it('accepts the cron package\'s expressions, with seconds too', () => {
+  it("accepts the cron package's expressions, with seconds too", () => {
     expect(loadConfig({ DISPUTE_DEADLINE_CRON: '0 */5 * * * *' }).disputeDeadlineCron).toBe(
       '0 */5 * * * *',
     );

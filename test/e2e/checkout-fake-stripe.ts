@@ -13,6 +13,8 @@ export interface StripeCall {
   path: string;
   idempotencyKey: string | undefined;
   form: URLSearchParams;
+  /** The status the fake answered with. */
+  answeredStatus?: number;
 }
 
 export interface FakeAnswer {
@@ -60,6 +62,7 @@ export class FakeStripeApi {
       };
       this.calls.push(call);
       const answer = this.answerTo(call);
+      call.answeredStatus = answer.status;
       res.writeHead(answer.status, {
         'content-type': 'application/json',
         'request-id': `req_fake_${this.seq}`,
@@ -106,6 +109,32 @@ export class FakeStripeApi {
       };
     }
     if (call.path === '/v1/checkout/sessions') return this.session(call, n);
+    if (call.path === '/v1/refunds') {
+      return {
+        status: 200,
+        body: stripeObject('refund', {
+          id: `re_fake_${n}`,
+          amount: Number(call.form.get('amount') ?? '0'),
+          payment_intent: call.form.get('payment_intent'),
+          charge: null,
+          reason: call.form.get('reason'),
+          metadata: formMap(call.form, 'metadata'),
+          status: 'succeeded',
+          created: Math.floor(Date.now() / 1000),
+        }),
+      };
+    }
+    const subscription = /^\/v1\/subscriptions\/([^/]+)$/.exec(call.path);
+    if (subscription) {
+      return {
+        status: 200,
+        body: stripeObject('subscription', {
+          id: decodeURIComponent(subscription[1]),
+          cancel_at_period_end: call.form.get('cancel_at_period_end') === 'true',
+          status: 'active',
+        }),
+      };
+    }
     return {
       status: 404,
       body: {

@@ -1,23 +1,24 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SandboxCatalog } from './sandbox-catalog';
 import type { SandboxPrice } from './sandbox-objects.types';
 import {
-  parseClockAdvance,
-  parseCloseDispute,
-  parseCreateDispute,
-  parseDashboardRefund,
-  parseFraudWarning,
-  parseUpdateDispute,
+  AdvanceClockDto,
+  CloseDisputeDto,
+  SimulateDisputeDto,
+  SimulateFraudWarningDto,
+  SimulateRefundDto,
+  UpdateDisputeDto,
+} from './dto/simulation.dto';
+import {
+  toCreateDisputeInput,
+  toDashboardRefundInput,
+  toFraudWarningInput,
+  toUpdateDisputeInput,
 } from './sandbox-simulation.input';
 import { SandboxSimulatorService } from './sandbox-simulator.service';
 
 type Result<K extends keyof SandboxSimulatorService> = ReturnType<SandboxSimulatorService[K]>;
-
-const target = {
-  payment_intent_id: { type: 'string', example: 'pi_sbx_…' },
-  charge_id: { type: 'string', example: 'ch_sbx_…', description: 'instead of payment_intent_id' },
-};
 
 /**
  * Sandbox-only routes, like `stripe trigger`: things that happen at the provider
@@ -39,100 +40,42 @@ export class SandboxSimulatorController {
   }
 
   @ApiOperation({ summary: 'Open a chargeback on a payment (charge.dispute.created)' })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      properties: {
-        ...target,
-        reason: { type: 'string', default: 'fraudulent' },
-        due_in_hours: {
-          type: 'number',
-          nullable: true,
-          default: 168,
-          description: 'null: no deadline; negative: already passed',
-        },
-        status: {
-          type: 'string',
-          default: 'needs_response',
-          enum: [
-            'needs_response',
-            'under_review',
-            'warning_needs_response',
-            'warning_under_review',
-          ],
-        },
-      },
-    },
-  })
   @Post('simulate/dispute')
-  createDispute(@Body() body: unknown): Result<'createDispute'> {
-    return this.simulator.createDispute(parseCreateDispute(body));
+  createDispute(@Body() body: SimulateDisputeDto): Result<'createDispute'> {
+    return this.simulator.createDispute(toCreateDisputeInput(body));
   }
 
   @ApiOperation({ summary: 'Change a dispute (charge.dispute.updated)' })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      properties: {
-        status: { type: 'string' },
-        reason: { type: 'string' },
-        due_in_hours: { type: 'number', nullable: true },
-      },
-    },
-  })
   @Post('simulate/dispute/:id/update')
   @HttpCode(200)
-  updateDispute(@Param('id') id: string, @Body() body: unknown): Result<'updateDispute'> {
-    return this.simulator.updateDispute(id, parseUpdateDispute(body));
+  updateDispute(@Param('id') id: string, @Body() body: UpdateDisputeDto): Result<'updateDispute'> {
+    return this.simulator.updateDispute(id, toUpdateDisputeInput(body));
   }
 
   @ApiOperation({
     summary: 'Close a dispute as won, lost or warning_closed (charge.dispute.closed)',
   })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      required: ['status'],
-      properties: { status: { type: 'string', enum: ['won', 'lost', 'warning_closed'] } },
-    },
-  })
   @Post('simulate/dispute/:id/close')
   @HttpCode(200)
-  closeDispute(@Param('id') id: string, @Body() body: unknown): Result<'closeDispute'> {
-    return this.simulator.closeDispute(id, parseCloseDispute(body).status);
+  closeDispute(@Param('id') id: string, @Body() body: CloseDisputeDto): Result<'closeDispute'> {
+    return this.simulator.closeDispute(id, body.status);
   }
 
   @ApiOperation({
     summary: 'Issue an early fraud warning on a payment (radar.early_fraud_warning.created)',
   })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      properties: { ...target, fraud_type: { type: 'string', default: 'made_with_stolen_card' } },
-    },
-  })
   @Post('simulate/fraud-warning')
-  createFraudWarning(@Body() body: unknown): Result<'createFraudWarning'> {
-    return this.simulator.createFraudWarning(parseFraudWarning(body));
+  createFraudWarning(@Body() body: SimulateFraudWarningDto): Result<'createFraudWarning'> {
+    return this.simulator.createFraudWarning(toFraudWarningInput(body));
   }
 
   @ApiOperation({
     summary:
       "Refund from the provider's dashboard, not through our API (refund.created, charge.refunded)",
   })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      properties: {
-        ...target,
-        amount: { type: 'integer', description: 'minor units; default: what remains' },
-        reason: { type: 'string', enum: ['duplicate', 'fraudulent', 'requested_by_customer'] },
-      },
-    },
-  })
   @Post('simulate/refund')
-  dashboardRefund(@Body() body: unknown): Result<'dashboardRefund'> {
-    return this.simulator.dashboardRefund(parseDashboardRefund(body));
+  dashboardRefund(@Body() body: SimulateRefundDto): Result<'dashboardRefund'> {
+    return this.simulator.dashboardRefund(toDashboardRefundInput(body));
   }
 
   @ApiOperation({ summary: 'The sandbox clock' })
@@ -144,16 +87,9 @@ export class SandboxSimulatorController {
   @ApiOperation({
     summary: 'Move the sandbox clock forward: renewals, period-end cancellations, session expiry',
   })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      required: ['seconds'],
-      properties: { seconds: { type: 'integer', example: 2678400 } },
-    },
-  })
   @Post('clock/advance')
   @HttpCode(200)
-  advanceClock(@Body() body: unknown): Result<'advanceClock'> {
-    return this.simulator.advanceClock(parseClockAdvance(body).seconds);
+  advanceClock(@Body() body: AdvanceClockDto): Result<'advanceClock'> {
+    return this.simulator.advanceClock(body.seconds);
   }
 }
