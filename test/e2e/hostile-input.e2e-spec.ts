@@ -242,3 +242,20 @@ describe('public routes are rate limited per client (429 with Retry-After)', () 
         .expect(400);
   });
 });
+
+describe('the demo shop form', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({});
+  });
+  afterAll(() => t.close());
+
+  it('starts the default checkout for a POST without a body (was a 500, found by the fuzz test)', async () => {
+    const response = await t.http
+      .post('/demo/checkout')
+      .set('Content-Type', 'text/plain')
+      .expect(303);
+    expect(response.headers.location).toContain('/sandbox/checkout/');
+  });
+});

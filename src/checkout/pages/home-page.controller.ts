@@ -64,9 +64,10 @@ ${shop}
   @Post('demo/checkout')
   @HttpCode(303)
   async demoCheckout(
-    @Body() body: Record<string, unknown>,
+    @Body() form: Record<string, unknown> | undefined,
     @Res() response: Response,
   ): Promise<void> {
+    const body = form ?? {};
     if (this.config.paymentProvider !== 'sandbox')
       throw new NotFoundError('Route', 'POST /demo/checkout');
     const mode = CHECKOUT_MODES.find((m) => m === body.mode) ?? 'payment';
