@@ -6,9 +6,10 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import type { Observable } from 'rxjs';
 import { createTestApp, type TestApp } from '../support/test-app';
+import { rawRequest } from '../support/raw-request';
 import { registeredRoutes, type RegisteredRoute } from '../support/route-table';
 
 /** Records every request that reached a controller: none may without a key. */
@@ -27,38 +28,6 @@ class ReachedController implements NestInterceptor {
 
 @Module({ providers: [{ provide: APP_INTERCEPTOR, useClass: ReachedController }] })
 class ReachedControllerModule {}
-
-/** Raw node:http, so that the path goes out exactly as written (no normalisation). */
-function send(
-  baseUrl: string,
-  method: string,
-  path: string,
-  body?: string,
-): Promise<{ status: number; body: string }> {
-  const url = new URL(baseUrl);
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      {
-        host: url.hostname,
-        port: url.port,
-        method,
-        path,
-        headers: body
-          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
-          : {},
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
-        );
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
-}
 
 /** A concrete path for a template: every parameter becomes a plausible value. */
 const concrete = (template: string): string => template.replace(/:[A-Za-z_]+/g, '1');
@@ -160,7 +129,12 @@ describe('access is denied by default: no spelling of a protected route gets in 
       for (const variant of pathVariants(path)) {
         for (const method of methods) {
           const body = method === 'POST' ? '{"amount":1}' : undefined;
-          const { status } = await send(t.baseUrl, method, variant, body);
+          const { status } = await rawRequest(t.baseUrl, {
+            method,
+            path: variant,
+            body,
+            headers: body ? { 'content-type': 'application/json' } : {},
+          });
           if (status !== 401 && status !== 404) answers.push(`${method} ${variant} → ${status}`);
         }
       }

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
-import * as http from 'node:http';
 import { PAYMENT_PROVIDER } from '../../src/payment-provider/payment-provider.interface';
 import { ProviderError } from '../../src/payment-provider/payment-provider.errors';
 import { SandboxWebhookSender } from '../../src/payment-provider/sandbox/sandbox-webhook.sender';
 import { SubscriptionEntity } from '../../src/subscriptions/entities/subscription.entity';
 import { TransactionEntity } from '../../src/transactions/entities/transaction.entity';
+import { rawRequest } from '../support/raw-request';
 import { registeredRoutes, type RegisteredRoute } from '../support/route-table';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { FakeStripeApi } from './checkout-fake-stripe';
@@ -160,27 +160,6 @@ interface Case {
   contentType: string | undefined;
 }
 
-function send(baseUrl: string, c: Case, path: string): Promise<{ status: number; text: string }> {
-  const url = new URL(baseUrl);
-  const headers: Record<string, string | number> = { authorization: `Bearer ${KEY}` };
-  if (c.contentType) headers['content-type'] = c.contentType;
-  if (c.body !== undefined) headers['content-length'] = Buffer.byteLength(c.body);
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      { host: url.hostname, port: url.port, method: c.route.method.toUpperCase(), path, headers },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
-        );
-      },
-    );
-    request.on('error', reject);
-    request.end(c.body);
-  });
-}
-
 interface ProviderCall {
   operation: string;
   /** The provider refused the request itself (its 400 is passed on to the client). */
@@ -318,7 +297,14 @@ function fuzz(provider: 'stripe' | 'sandbox', runs: number): void {
           const url = c.query ? `${path}?${c.query}` : path;
           const before = await fingerprint();
           const callsBefore = providerCalls.length;
-          const { status, text } = await send(t.baseUrl, c, url);
+          const headers: Record<string, string> = { authorization: `Bearer ${KEY}` };
+          if (c.contentType) headers['content-type'] = c.contentType;
+          const { status, text } = await rawRequest(t.baseUrl, {
+            method: c.route.method.toUpperCase(),
+            path: url,
+            headers,
+            body: c.body,
+          });
           const what = `${c.route.method.toUpperCase()} ${url} (${c.contentType ?? 'no type'}) ${c.body?.slice(0, 200) ?? ''} → ${status} ${text.slice(0, 300)}`;
           if (status >= 500) throw new Error(`5xx: ${what}`);
           if (status >= 400) {

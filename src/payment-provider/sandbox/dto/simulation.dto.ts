@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional, ApiProperty } from '@nestjs/swagger';
 import {
   IsDefined,
@@ -31,6 +32,22 @@ const oneOf = (values: readonly string[]) => ({
   message: `$property must be one of ${values.join(', ')}`,
 });
 
+/** Hours from now until the evidence is due: null means no deadline, negative a deadline passed. */
+const DueInHours = (options: { default?: number } = {}): PropertyDecorator =>
+  applyDecorators(
+    ApiPropertyOptional({
+      type: 'number',
+      nullable: true,
+      ...options,
+      description: 'hours from now; null: no deadline; negative: already passed',
+    }),
+    NullIsAValue(),
+    IsOptional(),
+    IsNumber({ allowNaN: false, allowInfinity: false }),
+    Min(-MAX_HOURS),
+    Max(MAX_HOURS),
+  );
+
 /** Which payment a simulation is about: exactly one of the two ids. */
 export class PaymentTargetDto {
   @ApiPropertyOptional({ example: 'pi_sbx_…' })
@@ -52,17 +69,7 @@ export class SimulateDisputeDto extends PaymentTargetDto {
   @IsIn(DISPUTE_REASONS, oneOf(DISPUTE_REASONS))
   reason?: (typeof DISPUTE_REASONS)[number];
 
-  @ApiPropertyOptional({
-    type: 'number',
-    nullable: true,
-    default: 168,
-    description: 'hours from now; null: no deadline; negative: already passed',
-  })
-  @NullIsAValue()
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(-MAX_HOURS)
-  @Max(MAX_HOURS)
+  @DueInHours({ default: 168 })
   due_in_hours?: number | null;
 
   @ApiPropertyOptional({ enum: OPEN_DISPUTE_STATUSES, default: 'needs_response' })
@@ -82,12 +89,7 @@ export class UpdateDisputeDto {
   @IsIn(DISPUTE_REASONS, oneOf(DISPUTE_REASONS))
   reason?: (typeof DISPUTE_REASONS)[number];
 
-  @ApiPropertyOptional({ type: 'number', nullable: true, description: 'null: no deadline' })
-  @NullIsAValue()
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(-MAX_HOURS)
-  @Max(MAX_HOURS)
+  @DueInHours()
   due_in_hours?: number | null;
 }
 
