@@ -8,7 +8,9 @@ import {
   Post,
   Res,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiKeyProtected } from '../common/openapi/api-errors.decorator';
+import { TransactionResponse } from '../transactions/dto/transaction.response';
 import type { Response } from 'express';
 import {
   toTransactionResource,
@@ -18,7 +20,7 @@ import { CreateRefundDto } from './dto/create-refund.dto';
 import { RefundsService } from './refunds.service';
 
 @ApiTags('refunds')
-@ApiBearerAuth()
+@ApiKeyProtected()
 @Controller('api/v1/payment/refund')
 export class RefundsController {
   constructor(private readonly refunds: RefundsService) {}
@@ -28,6 +30,13 @@ export class RefundsController {
    * refund transaction; its parent_transaction_id is the charge. A retry with
    * the same Idempotency-Key answers the same refund (header Idempotent-Replayed: true).
    */
+  @ApiOperation({
+    summary: 'Refund a charge, fully (no amount: what remains) or partly',
+    description:
+      'Answers the refund transaction; its parent_transaction_id is the charge. A retry with the same Idempotency-Key answers the same refund (header Idempotent-Replayed: true).',
+  })
+  @ApiCreatedResponse({ type: TransactionResponse, description: 'The refund transaction' })
+  @ApiErrors(400, 404, 409, 415, 502, 503)
   @Post(':transactionId')
   @HttpCode(201)
   @ApiHeader({

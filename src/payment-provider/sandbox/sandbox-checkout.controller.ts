@@ -1,5 +1,8 @@
 import { Controller, Get, HttpCode, Param, Post, Res, UseGuards } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiKeyProtected } from '../../common/openapi/api-errors.decorator';
+import { ApiHtmlPage } from '../../common/openapi/api-html.decorator';
+import { SandboxSessionResultResponse } from './sandbox.responses';
 import type { Response } from 'express';
 import { SandboxCheckoutService, type CheckoutPageOutcome } from './sandbox-checkout.service';
 import { renderCheckoutPage, renderProblemPage, SANDBOX_PAGE_CSP } from './sandbox-checkout.page';
@@ -11,21 +14,38 @@ import { SandboxToolsGuard } from './sandbox-tools.guard';
 export class SandboxCheckoutController {
   constructor(private readonly checkout: SandboxCheckoutService) {}
 
-  @ApiExcludeEndpoint()
+  @ApiHtmlPage("The sandbox's hosted checkout page (a session's checkout_url)", {
+    200: 'The page with Pay and Decline',
+    404: 'No such session',
+    410: 'The session expired',
+  })
   @Get(':id')
   async page(@Param('id') id: string, @Res() response: Response): Promise<void> {
     respond(response, await this.checkout.view(id));
   }
 
   /** Pay: the payment succeeds (or the subscription starts), events are delivered, 303 to success_url. */
-  @ApiExcludeEndpoint()
+  @ApiHtmlPage(
+    'Pay: the payment succeeds (or the subscription starts), its webhooks are delivered',
+    {
+      303: 'To success_url',
+      404: 'No such session',
+      409: 'The session is not open',
+      410: 'The session expired',
+    },
+  )
   @Post(':id/pay')
   async pay(@Param('id') id: string, @Res() response: Response): Promise<void> {
     respond(response, await this.checkout.pay(id));
   }
 
   /** Decline: payment_intent.payment_failed is delivered, the session stays open, 303 to cancel_url. */
-  @ApiExcludeEndpoint()
+  @ApiHtmlPage('Decline: payment_intent.payment_failed is delivered, the session stays open', {
+    303: 'To cancel_url',
+    404: 'No such session',
+    409: 'The session is not open',
+    410: 'The session expired',
+  })
   @Post(':id/decline')
   async decline(@Param('id') id: string, @Res() response: Response): Promise<void> {
     respond(response, await this.checkout.decline(id));
@@ -34,6 +54,9 @@ export class SandboxCheckoutController {
   @ApiOperation({
     summary: 'Expire an open sandbox checkout session (sends checkout.session.expired)',
   })
+  @ApiKeyProtected()
+  @ApiOkResponse({ type: SandboxSessionResultResponse })
+  @ApiErrors(404, 409)
   @UseGuards(SandboxToolsGuard)
   @Post(':id/expire')
   @HttpCode(200)

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiKeyProtected } from '../../common/openapi/api-errors.decorator';
 import { SandboxCatalog } from './sandbox-catalog';
 import type { SandboxPrice } from './sandbox-objects.types';
 import {
@@ -12,6 +13,14 @@ import {
 } from './sandbox-simulation.input';
 import { SandboxSimulatorService } from './sandbox-simulator.service';
 import { SandboxToolsGuard } from './sandbox-tools.guard';
+import {
+  SandboxClockAdvanceResponse,
+  SandboxClockResponse,
+  SandboxDisputeResultResponse,
+  SandboxFraudWarningResultResponse,
+  SandboxPriceListResponse,
+  SandboxRefundResultResponse,
+} from './sandbox.responses';
 
 type Result<K extends keyof SandboxSimulatorService> = ReturnType<SandboxSimulatorService[K]>;
 
@@ -26,6 +35,7 @@ const target = {
  * delivered to our own webhook route (their delivery reports are in `events`).
  */
 @ApiTags('sandbox')
+@ApiKeyProtected()
 @UseGuards(SandboxToolsGuard)
 @Controller('sandbox')
 export class SandboxSimulatorController {
@@ -35,6 +45,7 @@ export class SandboxSimulatorController {
   ) {}
 
   @ApiOperation({ summary: 'The sandbox price catalog (SANDBOX_PRICES or the bundled one)' })
+  @ApiOkResponse({ type: SandboxPriceListResponse })
   @Get('prices')
   prices(): { prices: SandboxPrice[] } {
     return { prices: this.catalog.list() };
@@ -66,6 +77,8 @@ export class SandboxSimulatorController {
       },
     },
   })
+  @ApiCreatedResponse({ type: SandboxDisputeResultResponse })
+  @ApiErrors(400, 404, 409)
   @Post('simulate/dispute')
   createDispute(@Body() body: unknown): Result<'createDispute'> {
     return this.simulator.createDispute(parseCreateDispute(body));
@@ -82,6 +95,8 @@ export class SandboxSimulatorController {
       },
     },
   })
+  @ApiOkResponse({ type: SandboxDisputeResultResponse })
+  @ApiErrors(400, 404, 409)
   @Post('simulate/dispute/:id/update')
   @HttpCode(200)
   updateDispute(@Param('id') id: string, @Body() body: unknown): Result<'updateDispute'> {
@@ -98,6 +113,8 @@ export class SandboxSimulatorController {
       properties: { status: { type: 'string', enum: ['won', 'lost', 'warning_closed'] } },
     },
   })
+  @ApiOkResponse({ type: SandboxDisputeResultResponse })
+  @ApiErrors(400, 404, 409)
   @Post('simulate/dispute/:id/close')
   @HttpCode(200)
   closeDispute(@Param('id') id: string, @Body() body: unknown): Result<'closeDispute'> {
@@ -113,6 +130,8 @@ export class SandboxSimulatorController {
       properties: { ...target, fraud_type: { type: 'string', default: 'made_with_stolen_card' } },
     },
   })
+  @ApiCreatedResponse({ type: SandboxFraudWarningResultResponse })
+  @ApiErrors(400, 404, 409)
   @Post('simulate/fraud-warning')
   createFraudWarning(@Body() body: unknown): Result<'createFraudWarning'> {
     return this.simulator.createFraudWarning(parseFraudWarning(body));
@@ -132,12 +151,15 @@ export class SandboxSimulatorController {
       },
     },
   })
+  @ApiCreatedResponse({ type: SandboxRefundResultResponse })
+  @ApiErrors(400, 404, 409)
   @Post('simulate/refund')
   dashboardRefund(@Body() body: unknown): Result<'dashboardRefund'> {
     return this.simulator.dashboardRefund(parseDashboardRefund(body));
   }
 
   @ApiOperation({ summary: 'The sandbox clock' })
+  @ApiOkResponse({ type: SandboxClockResponse })
   @Get('clock')
   clock(): ReturnType<SandboxSimulatorService['clockNow']> {
     return this.simulator.clockNow();
@@ -153,6 +175,8 @@ export class SandboxSimulatorController {
       properties: { seconds: { type: 'integer', example: 2678400 } },
     },
   })
+  @ApiOkResponse({ type: SandboxClockAdvanceResponse })
+  @ApiErrors(400)
   @Post('clock/advance')
   @HttpCode(200)
   advanceClock(@Body() body: unknown): Result<'advanceClock'> {

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQuery } from '../../common/pagination';
 import type { TransactionStatus, TransactionType } from '../entities/transaction.entity';
@@ -13,14 +14,22 @@ export const TRANSACTION_STATUSES: TransactionStatus[] = [
 export const TRANSACTION_TYPES: TransactionType[] = ['charge', 'refund'];
 
 export class ListTransactionsQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: TRANSACTION_STATUSES, enumName: 'TransactionStatus' })
   @IsOptional()
   @IsIn(TRANSACTION_STATUSES)
   status?: TransactionStatus;
 
+  @ApiPropertyOptional({ enum: TRANSACTION_TYPES, enumName: 'TransactionType' })
   @IsOptional()
   @IsIn(TRANSACTION_TYPES)
   type?: TransactionType;
 
+  @ApiPropertyOptional({
+    type: 'string',
+    maxLength: 255,
+    example: 'user-42',
+    description: "the app's user id",
+  })
   @IsOptional()
   @IsString()
   @MaxLength(255)
