@@ -7,6 +7,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiErrors, ApiKeyProtected } from '../common/openapi/api-errors.decorator';
+import { IDEMPOTENT_REPLAYED_HEADER } from '../common/openapi/api-fields';
 import type { Response } from 'express';
 import { IDEMPOTENCY_KEY_HEADER } from './checkout-idempotency';
 import {
@@ -39,8 +40,8 @@ export class CheckoutController {
     description:
       'A retry with the same key and body returns the same session; the same key with another body is 409.',
   })
-  @ApiCreatedResponse({ type: CreatedCheckoutResponse })
-  @ApiErrors(400, 409, 415, 502, 503)
+  @ApiCreatedResponse({ type: CreatedCheckoutResponse, headers: IDEMPOTENT_REPLAYED_HEADER })
+  @ApiErrors(400, 409, 413, 415, 502, 503)
   @Post()
   @HttpCode(201)
   async create(

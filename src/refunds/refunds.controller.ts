@@ -10,6 +10,7 @@ import {
 } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiKeyProtected } from '../common/openapi/api-errors.decorator';
+import { IDEMPOTENT_REPLAYED_HEADER } from '../common/openapi/api-fields';
 import { TransactionResponse } from '../transactions/dto/transaction.response';
 import type { Response } from 'express';
 import {
@@ -35,8 +36,12 @@ export class RefundsController {
     description:
       'Answers the refund transaction; its parent_transaction_id is the charge. A retry with the same Idempotency-Key answers the same refund (header Idempotent-Replayed: true).',
   })
-  @ApiCreatedResponse({ type: TransactionResponse, description: 'The refund transaction' })
-  @ApiErrors(400, 404, 409, 415, 502, 503)
+  @ApiCreatedResponse({
+    type: TransactionResponse,
+    description: 'The refund transaction',
+    headers: IDEMPOTENT_REPLAYED_HEADER,
+  })
+  @ApiErrors(400, 404, 409, 413, 415, 502, 503)
   @Post(':transactionId')
   @HttpCode(201)
   @ApiHeader({

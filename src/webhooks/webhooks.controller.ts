@@ -45,7 +45,7 @@ export class WebhooksController {
     },
   })
   @ApiOkResponse({ type: WebhookReceiptResponse })
-  @ApiErrors(400)
+  @ApiErrors(400, 413)
   @Post(WEBHOOK_ROUTE)
   @HttpCode(200)
   async receive(

@@ -298,6 +298,32 @@ describe('the OpenAPI document and a client generated from it', () => {
     );
   });
 
+  it('flags a response that drifts from its schema (the conformance check can fail)', () => {
+    const schema = { $ref: '#/components/schemas/TransactionList' };
+    const good = {
+      transactions: [],
+      total: 0,
+      page: 1,
+      page_size: 20,
+    };
+    expect(schemaProblems(document, schema, good)).toEqual([]);
+    expect(schemaProblems(document, schema, { ...good, has_more: false })).toEqual([
+      '$.has_more: sent but not documented',
+    ]);
+    const { total: _total, ...withoutTotal } = good;
+    expect(schemaProblems(document, schema, withoutTotal)).toEqual([
+      '$.total: required but missing',
+    ]);
+    expect(schemaProblems(document, schema, { ...good, page: '1' })).toEqual([
+      '$.page: "1" is not an integer',
+    ]);
+    expect(
+      schemaProblems(document, { $ref: '#/components/schemas/Transaction' }, { status: 'settled' }),
+    ).toContain(
+      '$.status: "settled" not in enum ["pending","succeeded","failed","canceled","refunded","partially_refunded"]',
+    );
+  });
+
   it('generates a client with openapi-typescript that a small typed program compiles against', async () => {
     await generateClientTypes(document, GENERATED);
     expect(typeCheck([CLIENT_PROGRAM])).toEqual([]);

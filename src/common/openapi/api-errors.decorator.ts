@@ -3,13 +3,14 @@ import { ApiBearerAuth, ApiResponse } from '@nestjs/swagger';
 import { ErrorBodyDto } from './error-body.dto';
 
 /** The statuses an operation may answer with the §9 error shape. */
-export type ErrorStatus = 400 | 401 | 404 | 409 | 415 | 429 | 500 | 502 | 503;
+export type ErrorStatus = 400 | 401 | 404 | 409 | 413 | 415 | 429 | 500 | 502 | 503;
 
 const DESCRIPTIONS: Record<ErrorStatus, string> = {
   400: 'Invalid input: details.fields names each field and its problems',
   401: 'Missing or unknown API key (when API_KEYS is set)',
   404: 'No such resource',
   409: 'The state does not allow it (e.g. already refunded, subscription ended, Idempotency-Key reused with another body)',
+  413: 'The body is larger than BODY_LIMIT_BYTES',
   415: 'The body is not application/json',
   429: 'Rate limited: retry after the Retry-After header',
   500: 'Unexpected error: details.error_id is also in the log',

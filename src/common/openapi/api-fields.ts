@@ -49,3 +49,11 @@ export function allValues<T extends string>() {
     ...values: A & ([Exclude<T, A[number]>] extends [never] ? unknown : never)
   ): A => values;
 }
+
+/** The response header of a POST answered from its Idempotency-Key (a retry). */
+export const IDEMPOTENT_REPLAYED_HEADER = {
+  'Idempotent-Replayed': {
+    description: 'true when this is the stored answer to an earlier request with the same key',
+    schema: { type: 'string', enum: ['true'] },
+  },
+};

@@ -24,6 +24,11 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
         description: 'An API key from API_KEYS: `Authorization: Bearer <key>`',
       })
       .build(),
-    { extraModels: [ErrorBodyDto] },
+    {
+      extraModels: [ErrorBodyDto],
+      // Transactions_list rather than TransactionsController_list in generated clients.
+      operationIdFactory: (controllerKey, methodKey) =>
+        `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
+    },
   );
 }
