@@ -1,6 +1,7 @@
 import { Controller, Get, Param, ParseIntPipe, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiKeyProtected } from '../common/openapi/api-errors.decorator';
+import { ApiIdParam } from '../common/openapi/api-fields';
 import { pageOf } from '../common/pagination';
 import { toDisputeResource, type DisputeResource } from './dispute.resource';
 import { DisputesService } from './disputes.service';
@@ -34,6 +35,7 @@ export class DisputesController {
   @ApiOperation({ summary: 'One dispute or fraud warning by our id' })
   @ApiOkResponse({ type: DisputeResponse })
   @ApiErrors(400, 404)
+  @ApiIdParam('id')
   @Get(':id')
   async get(@Param('id', ParseIntPipe) id: number): Promise<DisputeResource> {
     return this.disputes.get(id);

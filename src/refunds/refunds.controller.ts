@@ -10,7 +10,7 @@ import {
 } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiKeyProtected } from '../common/openapi/api-errors.decorator';
-import { IDEMPOTENT_REPLAYED_HEADER } from '../common/openapi/api-fields';
+import { ApiIdParam, IDEMPOTENT_REPLAYED_HEADER } from '../common/openapi/api-fields';
 import { TransactionResponse } from '../transactions/dto/transaction.response';
 import type { Response } from 'express';
 import {
@@ -42,6 +42,7 @@ export class RefundsController {
     headers: IDEMPOTENT_REPLAYED_HEADER,
   })
   @ApiErrors(400, 404, 409, 413, 415, 502, 503)
+  @ApiIdParam('transactionId', 'our id of the charge to refund')
   @Post(':transactionId')
   @HttpCode(201)
   @ApiHeader({

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiKeyProtected } from '../common/openapi/api-errors.decorator';
+import { ApiIdParam } from '../common/openapi/api-fields';
 import { pageOf } from '../common/pagination';
 import { SubscriptionListResponse, SubscriptionResponse } from './dto/subscription.response';
 import { ListSubscriptionsQuery } from './dto/list-subscriptions.query';
@@ -44,6 +45,7 @@ export class SubscriptionsController {
   @ApiOperation({ summary: 'One subscription by our id' })
   @ApiOkResponse({ type: SubscriptionResponse })
   @ApiErrors(400, 404)
+  @ApiIdParam('id')
   @Get(':id')
   async get(@Param('id', ParseIntPipe) id: number): Promise<SubscriptionResource> {
     return toSubscriptionResource(await this.subscriptions.get(id));
@@ -53,6 +55,7 @@ export class SubscriptionsController {
   @ApiOperation({ summary: 'Cancel at the end of the current period' })
   @ApiOkResponse({ type: SubscriptionResponse })
   @ApiErrors(400, 404, 409, 502, 503)
+  @ApiIdParam('id')
   @Post(':id/cancel')
   @HttpCode(200)
   async cancel(@Param('id', ParseIntPipe) id: number): Promise<SubscriptionResource> {
@@ -63,6 +66,7 @@ export class SubscriptionsController {
   @ApiOperation({ summary: 'Undo a scheduled cancellation' })
   @ApiOkResponse({ type: SubscriptionResponse })
   @ApiErrors(400, 404, 409, 502, 503)
+  @ApiIdParam('id')
   @Post(':id/resume')
   @HttpCode(200)
   async resume(@Param('id', ParseIntPipe) id: number): Promise<SubscriptionResource> {

@@ -1,6 +1,7 @@
 import { Controller, Get, Param, ParseIntPipe, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiKeyProtected } from '../common/openapi/api-errors.decorator';
+import { ApiIdParam } from '../common/openapi/api-fields';
 import { NotFoundError } from '../common/domain-error';
 import { pageOf } from '../common/pagination';
 import { ListTransactionsQuery } from './dto/list-transactions.query';
@@ -54,6 +55,7 @@ export class TransactionsController {
   @ApiOperation({ summary: 'One transaction by our id' })
   @ApiOkResponse({ type: TransactionResponse })
   @ApiErrors(400, 404)
+  @ApiIdParam('id')
   @Get(':id')
   async get(@Param('id', ParseIntPipe) id: number): Promise<TransactionResource> {
     return toTransactionResource(await this.transactions.get(id));

@@ -149,6 +149,15 @@ describe('the OpenAPI document and a client generated from it', () => {
       expect.objectContaining({ type: 'integer', minimum: 1, maximum: 100, default: 20 }),
     );
     expect(query('/api/v1/payment/disputes').status.enum).toContain('open');
+    const idParams = (
+      document.paths['/api/v1/payment/refund/{transactionId}'].post.parameters as Json[]
+    ).filter((p) => p.in === 'path');
+    expect(idParams).toEqual([
+      expect.objectContaining({
+        name: 'transactionId',
+        schema: expect.objectContaining({ type: 'integer' }),
+      }),
+    ]);
     expect(query('/api/v1/payment/subscriptions').status.enum).toContain('active');
   });
 

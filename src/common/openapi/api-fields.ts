@@ -1,4 +1,4 @@
-import { ApiProperty, type ApiPropertyOptions } from '@nestjs/swagger';
+import { ApiParam, ApiProperty, type ApiPropertyOptions } from '@nestjs/swagger';
 
 /**
  * Explicit property decorators for response classes. Without the swagger CLI
@@ -57,3 +57,7 @@ export const IDEMPOTENT_REPLAYED_HEADER = {
     schema: { type: 'string', enum: ['true'] },
   },
 };
+
+/** A path parameter that is one of our integer row ids (ParseIntPipe: anything else is a 400). */
+export const ApiIdParam = (name: string, description = 'our id'): MethodDecorator =>
+  ApiParam({ name, type: 'integer', description, example: 42 });
