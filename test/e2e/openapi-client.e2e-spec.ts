@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Response } from 'supertest';
+import { signSandboxPayload } from '../../src/payment-provider/sandbox/sandbox-signature';
 import {
   CLIENT_DIR,
   CLIENT_PROGRAM,
@@ -305,6 +306,24 @@ describe('the OpenAPI document and a client generated from it', () => {
       '/api/v1/payment/webhook',
       await t.http.post('/api/v1/payment/webhook').send('{}').expect(400),
     );
+    const event = JSON.stringify({
+      id: 'evt_sbx_openapi',
+      object: 'event',
+      type: 'customer.created',
+      created: Math.floor(Date.now() / 1000),
+      data: { object: { id: 'cus_sbx_openapi', object: 'customer' } },
+    });
+    const receipt = conforms(
+      'post',
+      '/api/v1/payment/webhook',
+      await t.http
+        .post('/api/v1/payment/webhook')
+        .set('Content-Type', 'application/json')
+        .set('sandbox-signature', signSandboxPayload(event, t.config.sandbox.webhookSecret))
+        .send(event)
+        .expect(200),
+    );
+    expect(receipt.body).toMatchObject({ received: true, event_id: 'evt_sbx_openapi' });
   });
 
   it('flags a response that drifts from its schema (the conformance check can fail)', () => {
