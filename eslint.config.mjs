@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'jest.config.js', 'bench/jest.config.js', 'eslint.config.mjs', 'bin/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'jest.config.js', 'bench/jest.config.js', 'eslint.config.mjs', 'bin/**', 'test/openapi-client/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

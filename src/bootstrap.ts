@@ -2,10 +2,11 @@ import 'reflect-metadata';
 import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import express, { json, raw, urlencoded } from 'express';
 import { AppModule } from './app.module';
 import { JsonLogger } from './common/json-logger';
+import { createOpenApiDocument } from './common/openapi/openapi-document';
 import { requestIdMiddleware } from './common/request-id.middleware';
 import { createValidationPipe } from './common/validation.pipe';
 import { InputSafetyPipe } from './common/input-safety.pipe';
@@ -47,21 +48,7 @@ export async function createApp(
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Payment service')
-      .setDescription(
-        'Checkouts, subscriptions, refunds, disputes. See README for the domain events.',
-      )
-      .setVersion('1')
-      .addBearerAuth({
-        type: 'http',
-        scheme: 'bearer',
-        description: 'one of API_KEYS (an opaque key)',
-      })
-      .build(),
-  );
+  const document = createOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document);
   return app;
 }

@@ -1,5 +1,13 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiErrors, ApiKeyProtected } from '../common/openapi/api-errors.decorator';
+import { IDEMPOTENT_REPLAYED_HEADER } from '../common/openapi/api-fields';
 import type { Response } from 'express';
 import { IDEMPOTENCY_KEY_HEADER } from './checkout-idempotency';
 import {
@@ -9,10 +17,11 @@ import {
 } from './checkout-session.resource';
 import { CheckoutService } from './checkout.service';
 import { CreateCheckoutService } from './create-checkout.service';
+import { CheckoutSessionResponse, CreatedCheckoutResponse } from './dto/checkout-session.response';
 import { CreateCheckoutDto } from './dto/create-checkout.dto';
 
 @ApiTags('checkout')
-@ApiBearerAuth()
+@ApiKeyProtected()
 @Controller('api/v1/payment/checkout')
 export class CheckoutController {
   constructor(
@@ -31,6 +40,8 @@ export class CheckoutController {
     description:
       'A retry with the same key and body returns the same session; the same key with another body is 409.',
   })
+  @ApiCreatedResponse({ type: CreatedCheckoutResponse, headers: IDEMPOTENT_REPLAYED_HEADER })
+  @ApiErrors(400, 409, 413, 415, 502, 503)
   @Post()
   @HttpCode(201)
   async create(
@@ -46,6 +57,8 @@ export class CheckoutController {
   @ApiOperation({
     summary: "A checkout session and what it produced (by the provider's session id)",
   })
+  @ApiOkResponse({ type: CheckoutSessionResponse })
+  @ApiErrors(404)
   @Get(':sessionId')
   get(@Param('sessionId') sessionId: string): Promise<CheckoutSessionResource> {
     return this.checkout.get(sessionId);

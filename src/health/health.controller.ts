@@ -1,5 +1,7 @@
 import { Controller, Get, HttpCode, HttpStatus, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/openapi/api-errors.decorator';
+import { LivenessResponse, ReadinessResponse } from './health.response';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
@@ -12,6 +14,9 @@ export class HealthController {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Liveness: the process answers. */
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ type: LivenessResponse })
+  @ApiErrors(429)
   @Get()
   @HttpCode(HttpStatus.OK)
   live(): { status: 'ok' } {
@@ -19,6 +24,9 @@ export class HealthController {
   }
 
   /** Readiness: the database answers. 503 otherwise. */
+  @ApiOperation({ summary: 'Readiness: the database answers' })
+  @ApiOkResponse({ type: ReadinessResponse })
+  @ApiResponse({ status: 503, type: ReadinessResponse, description: 'Not ready' })
   @Get('ready')
   async ready(
     @Res({ passthrough: true }) response: Response,

@@ -1,6 +1,9 @@
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiKeyProtected } from '../common/openapi/api-errors.decorator';
+import { ApiIdParam, IDEMPOTENT_REPLAYED_HEADER } from '../common/openapi/api-fields';
+import { TransactionResponse } from '../transactions/dto/transaction.response';
 import { ParseIdPipe } from '../common/parse-id.pipe';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import {
   toTransactionResource,
@@ -10,7 +13,7 @@ import { CreateRefundDto } from './dto/create-refund.dto';
 import { RefundsService } from './refunds.service';
 
 @ApiTags('refunds')
-@ApiBearerAuth()
+@ApiKeyProtected()
 @Controller('api/v1/payment/refund')
 export class RefundsController {
   constructor(private readonly refunds: RefundsService) {}
@@ -20,6 +23,18 @@ export class RefundsController {
    * refund transaction; its parent_transaction_id is the charge. A retry with
    * the same Idempotency-Key answers the same refund (header Idempotent-Replayed: true).
    */
+  @ApiOperation({
+    summary: 'Refund a charge, fully (no amount: what remains) or partly',
+    description:
+      'Answers the refund transaction; its parent_transaction_id is the charge. A retry with the same Idempotency-Key answers the same refund (header Idempotent-Replayed: true).',
+  })
+  @ApiCreatedResponse({
+    type: TransactionResponse,
+    description: 'The refund transaction',
+    headers: IDEMPOTENT_REPLAYED_HEADER,
+  })
+  @ApiErrors(400, 404, 409, 413, 415, 502, 503)
+  @ApiIdParam('transactionId', 'our id of the charge to refund')
   @Post(':transactionId')
   @HttpCode(201)
   @ApiHeader({

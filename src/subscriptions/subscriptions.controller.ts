@@ -1,14 +1,17 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiKeyProtected } from '../common/openapi/api-errors.decorator';
+import { ApiIdParam } from '../common/openapi/api-fields';
 import { ParseIdPipe } from '../common/parse-id.pipe';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { pageOf } from '../common/pagination';
+import { SubscriptionListResponse, SubscriptionResponse } from './dto/subscription.response';
 import { ListSubscriptionsQuery } from './dto/list-subscriptions.query';
 import { SubscriptionCancellationService } from './subscription-cancellation.service';
 import { toSubscriptionResource, type SubscriptionResource } from './subscription.resource';
 import { SubscriptionsService } from './subscriptions.service';
 
 @ApiTags('subscriptions')
-@ApiBearerAuth()
+@ApiKeyProtected()
 @Controller('api/v1/payment/subscriptions')
 export class SubscriptionsController {
   constructor(
@@ -17,6 +20,9 @@ export class SubscriptionsController {
   ) {}
 
   /** Newest first; filters: status, customer_ref. */
+  @ApiOperation({ summary: 'Subscriptions, newest first, one page at a time' })
+  @ApiOkResponse({ type: SubscriptionListResponse })
+  @ApiErrors(400)
   @Get()
   async list(@Query() query: ListSubscriptionsQuery): Promise<{
     subscriptions: SubscriptionResource[];
@@ -37,12 +43,20 @@ export class SubscriptionsController {
     };
   }
 
+  @ApiOperation({ summary: 'One subscription by our id' })
+  @ApiOkResponse({ type: SubscriptionResponse })
+  @ApiErrors(400, 404)
+  @ApiIdParam('id')
   @Get(':id')
   async get(@Param('id', ParseIdPipe) id: number): Promise<SubscriptionResource> {
     return toSubscriptionResource(await this.subscriptions.get(id));
   }
 
   /** Cancels at the end of the current period (current_period_end); 409 once the subscription has ended. */
+  @ApiOperation({ summary: 'Cancel at the end of the current period' })
+  @ApiOkResponse({ type: SubscriptionResponse })
+  @ApiErrors(400, 404, 409, 502, 503)
+  @ApiIdParam('id')
   @Post(':id/cancel')
   @HttpCode(200)
   async cancel(@Param('id', ParseIdPipe) id: number): Promise<SubscriptionResource> {
@@ -50,6 +64,10 @@ export class SubscriptionsController {
   }
 
   /** Undoes a scheduled cancellation; 409 once the subscription has ended. */
+  @ApiOperation({ summary: 'Undo a scheduled cancellation' })
+  @ApiOkResponse({ type: SubscriptionResponse })
+  @ApiErrors(400, 404, 409, 502, 503)
+  @ApiIdParam('id')
   @Post(':id/resume')
   @HttpCode(200)
   async resume(@Param('id', ParseIdPipe) id: number): Promise<SubscriptionResource> {

@@ -1,19 +1,25 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiKeyProtected } from '../common/openapi/api-errors.decorator';
+import { ApiIdParam } from '../common/openapi/api-fields';
 import { ParseIdPipe } from '../common/parse-id.pipe';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { NotFoundError } from '../common/domain-error';
 import { pageOf } from '../common/pagination';
 import { ListTransactionsQuery } from './dto/list-transactions.query';
+import { TransactionListResponse, TransactionResponse } from './dto/transaction.response';
 import { toTransactionResource, type TransactionResource } from './transaction.resource';
 import { TransactionsService } from './transactions.service';
 
 @ApiTags('transactions')
-@ApiBearerAuth()
+@ApiKeyProtected()
 @Controller('api/v1/payment/transactions')
 export class TransactionsController {
   constructor(private readonly transactions: TransactionsService) {}
 
   /** Newest first; filters: status, type, customer_ref. */
+  @ApiOperation({ summary: 'Charges and refunds, newest first, one page at a time' })
+  @ApiOkResponse({ type: TransactionListResponse })
+  @ApiErrors(400)
   @Get()
   async list(@Query() query: ListTransactionsQuery): Promise<{
     transactions: TransactionResource[];
@@ -35,6 +41,11 @@ export class TransactionsController {
   }
 
   /** The charge a checkout session produced; 404 until the webhook has recorded it. */
+  @ApiOperation({
+    summary: 'The charge a checkout session produced (404 until its webhook arrived)',
+  })
+  @ApiOkResponse({ type: TransactionResponse })
+  @ApiErrors(404)
   @Get('by-session/:sessionId')
   async bySession(@Param('sessionId') sessionId: string): Promise<TransactionResource> {
     const row = await this.transactions.findBySession(sessionId);
@@ -42,6 +53,10 @@ export class TransactionsController {
     return toTransactionResource(row);
   }
 
+  @ApiOperation({ summary: 'One transaction by our id' })
+  @ApiOkResponse({ type: TransactionResponse })
+  @ApiErrors(400, 404)
+  @ApiIdParam('id')
   @Get(':id')
   async get(@Param('id', ParseIdPipe) id: number): Promise<TransactionResource> {
     return toTransactionResource(await this.transactions.get(id));

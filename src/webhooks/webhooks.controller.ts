@@ -1,5 +1,6 @@
 import { Controller, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
+import { ApiWebhookDelivery } from './webhook.openapi';
 import type { Request } from 'express';
 import { WebhookVerificationError } from '../payment-provider/payment-provider.errors';
 import { WebhookRoute } from '../common/route-access.decorators';
@@ -7,7 +8,7 @@ import { WebhooksService } from './webhooks.service';
 
 export const WEBHOOK_ROUTE = 'api/v1/payment/webhook';
 
-@ApiExcludeController()
+@ApiTags('webhooks')
 @Controller()
 export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
@@ -18,6 +19,7 @@ export class WebhooksController {
    * events, 400 for unverifiable ones, 5xx when processing failed (retry).
    */
   @WebhookRoute()
+  @ApiWebhookDelivery()
   @Post(WEBHOOK_ROUTE)
   @HttpCode(200)
   async receive(

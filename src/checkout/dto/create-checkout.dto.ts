@@ -31,7 +31,11 @@ export class CreateCheckoutDto {
   @IsIn(CHECKOUT_MODES, { message: 'mode must be one of: payment, subscription' })
   mode: (typeof CHECKOUT_MODES)[number];
 
-  @ApiPropertyOptional({ default: 1, description: 'must be 1 in subscription mode' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    example: 1,
+    description: 'default 1; must be 1 in subscription mode',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)

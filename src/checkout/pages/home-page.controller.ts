@@ -1,5 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiBody, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../../common/openapi/api-errors.decorator';
+import { ApiHtmlPage } from '../../common/openapi/api-html.decorator';
 import type { Response } from 'express';
 import { randomBytes } from 'node:crypto';
 import { NotFoundError } from '../../common/domain-error';
@@ -21,7 +23,7 @@ const DEMO_PRICES = [
  * is also a demo shop: its buttons start a real checkout (POST /demo/checkout),
  * so `npm start` → open http://localhost:8000 → pay → success page works offline.
  */
-@ApiExcludeController()
+@ApiTags('checkout pages')
 @Public()
 @Controller()
 export class HomePageController {
@@ -30,6 +32,7 @@ export class HomePageController {
     private readonly checkouts: CreateCheckoutService,
   ) {}
 
+  @ApiHtmlPage('What this service is; with the sandbox provider, a demo shop', { 200: 'The page' })
   @Get()
   home(@Res() response: Response): void {
     const sandbox = this.config.paymentProvider === 'sandbox';
@@ -60,6 +63,20 @@ ${shop}
   }
 
   /** Sandbox only: starts a checkout from the demo page's form and sends the browser to it. */
+  @ApiHtmlPage('Sandbox only: start a checkout from the demo page and go to it', {
+    303: 'To the hosted checkout page',
+  })
+  @ApiBody({
+    required: false,
+    schema: {
+      type: 'object',
+      properties: {
+        price_id: { type: 'string', example: 'price_sandbox_onetime' },
+        mode: { type: 'string', enum: ['payment', 'subscription'] },
+      },
+    },
+  })
+  @ApiErrors(404)
   @AcceptsBody('form')
   @Post('demo/checkout')
   @HttpCode(303)

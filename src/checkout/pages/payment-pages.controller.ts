@@ -1,5 +1,8 @@
 import { Controller, Get, Header, Param, Query, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../../common/openapi/api-errors.decorator';
+import { ApiHtmlPage } from '../../common/openapi/api-html.decorator';
+import { PublicCheckoutStatusResponse } from '../dto/checkout-session.response';
 import type { Response } from 'express';
 import { randomBytes } from 'node:crypto';
 import { NotFoundError } from '../../common/domain-error';
@@ -25,7 +28,11 @@ const SESSION_ID = /^[A-Za-z0-9_-]{1,255}$/;
 export class PaymentPagesController {
   constructor(private readonly checkout: CheckoutService) {}
 
-  @ApiExcludeEndpoint()
+  @ApiHtmlPage('The bundled success page (success_url by default)', {
+    200: 'The page; it polls /payment/status/{sessionId} until the payment is confirmed',
+    404: 'No such checkout session',
+  })
+  @ApiQuery({ name: 'session_id', required: false, type: 'string', example: 'cs_test_a1' })
   @Get('success')
   async success(@Query('session_id') sessionId: unknown, @Res() response: Response): Promise<void> {
     const state =
@@ -40,7 +47,7 @@ export class PaymentPagesController {
     sendPage(response, 200, renderSuccessPage({ sessionId, state, nonce }), nonce);
   }
 
-  @ApiExcludeEndpoint()
+  @ApiHtmlPage('The bundled cancel page (cancel_url by default)', { 200: 'The page' })
   @Get('cancel')
   cancel(@Res() response: Response): void {
     sendPage(response, 200, renderCancelPage(), randomBytes(16).toString('base64'));
@@ -51,9 +58,8 @@ export class PaymentPagesController {
     description:
       'processing until a webhook confirmed the payment; reveals only status, amount, currency and a confirmation reference.',
   })
-  @ApiOkResponse({
-    description: '{status: processing | confirmed | failed | expired, amount, currency, reference}',
-  })
+  @ApiOkResponse({ type: PublicCheckoutStatusResponse })
+  @ApiErrors(400, 404, 429)
   @Get('status/:sessionId')
   @Header('Cache-Control', 'no-store')
   async status(@Param('sessionId') sessionId: string): Promise<PublicCheckoutStatus> {

@@ -1,5 +1,8 @@
 import { Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiKeyProtected } from '../../common/openapi/api-errors.decorator';
+import { ApiHtmlPage } from '../../common/openapi/api-html.decorator';
+import { SandboxSessionResultResponse } from './sandbox.responses';
 import type { Response } from 'express';
 import { SandboxCheckoutService, type CheckoutPageOutcome } from './sandbox-checkout.service';
 import { renderCheckoutPage, renderProblemPage, SANDBOX_PAGE_CSP } from './sandbox-checkout.page';
@@ -14,7 +17,11 @@ import { AcceptsBody, Public } from '../../common/route-access.decorators';
 export class SandboxCheckoutController {
   constructor(private readonly checkout: SandboxCheckoutService) {}
 
-  @ApiExcludeEndpoint()
+  @ApiHtmlPage("The sandbox's hosted checkout page (a session's checkout_url)", {
+    200: 'The page with Pay and Decline',
+    404: 'No such session',
+    410: 'The session expired',
+  })
   @Public()
   @Get(':id')
   async page(@Param('id') id: string, @Res() response: Response): Promise<void> {
@@ -22,7 +29,15 @@ export class SandboxCheckoutController {
   }
 
   /** Pay: the payment succeeds (or the subscription starts), events are delivered, 303 to success_url. */
-  @ApiExcludeEndpoint()
+  @ApiHtmlPage(
+    'Pay: the payment succeeds (or the subscription starts), its webhooks are delivered',
+    {
+      303: 'To success_url',
+      404: 'No such session',
+      409: 'The session is not open',
+      410: 'The session expired',
+    },
+  )
   @Public()
   @AcceptsBody('form')
   @Post(':id/pay')
@@ -31,7 +46,12 @@ export class SandboxCheckoutController {
   }
 
   /** Decline: payment_intent.payment_failed is delivered, the session stays open, 303 to cancel_url. */
-  @ApiExcludeEndpoint()
+  @ApiHtmlPage('Decline: payment_intent.payment_failed is delivered, the session stays open', {
+    303: 'To cancel_url',
+    404: 'No such session',
+    409: 'The session is not open',
+    410: 'The session expired',
+  })
   @Public()
   @AcceptsBody('form')
   @Post(':id/decline')
@@ -42,6 +62,9 @@ export class SandboxCheckoutController {
   @ApiOperation({
     summary: 'Expire an open sandbox checkout session (sends checkout.session.expired)',
   })
+  @ApiKeyProtected()
+  @ApiOkResponse({ type: SandboxSessionResultResponse })
+  @ApiErrors(404, 409)
   @Post(':id/expire')
   @HttpCode(200)
   expire(@Param('id') id: string): ReturnType<SandboxCheckoutService['expire']> {

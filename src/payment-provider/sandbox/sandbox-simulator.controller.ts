@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiKeyProtected } from '../../common/openapi/api-errors.decorator';
 import { SandboxCatalog } from './sandbox-catalog';
 import type { SandboxPrice } from './sandbox-objects.types';
 import {
@@ -17,6 +18,14 @@ import {
   toUpdateDisputeInput,
 } from './sandbox-simulation.input';
 import { SandboxSimulatorService } from './sandbox-simulator.service';
+import {
+  SandboxClockAdvanceResponse,
+  SandboxClockResponse,
+  SandboxDisputeResultResponse,
+  SandboxFraudWarningResultResponse,
+  SandboxPriceListResponse,
+  SandboxRefundResultResponse,
+} from './sandbox.responses';
 
 type Result<K extends keyof SandboxSimulatorService> = ReturnType<SandboxSimulatorService[K]>;
 
@@ -26,6 +35,7 @@ type Result<K extends keyof SandboxSimulatorService> = ReturnType<SandboxSimulat
  * delivered to our own webhook route (their delivery reports are in `events`).
  */
 @ApiTags('sandbox')
+@ApiKeyProtected()
 @Controller('sandbox')
 export class SandboxSimulatorController {
   constructor(
@@ -34,18 +44,23 @@ export class SandboxSimulatorController {
   ) {}
 
   @ApiOperation({ summary: 'The sandbox price catalog (SANDBOX_PRICES or the bundled one)' })
+  @ApiOkResponse({ type: SandboxPriceListResponse })
   @Get('prices')
   prices(): { prices: SandboxPrice[] } {
     return { prices: this.catalog.list() };
   }
 
   @ApiOperation({ summary: 'Open a chargeback on a payment (charge.dispute.created)' })
+  @ApiCreatedResponse({ type: SandboxDisputeResultResponse })
+  @ApiErrors(400, 404, 409, 415)
   @Post('simulate/dispute')
   createDispute(@Body() body: SimulateDisputeDto): Result<'createDispute'> {
     return this.simulator.createDispute(toCreateDisputeInput(body));
   }
 
   @ApiOperation({ summary: 'Change a dispute (charge.dispute.updated)' })
+  @ApiOkResponse({ type: SandboxDisputeResultResponse })
+  @ApiErrors(400, 404, 409, 415)
   @Post('simulate/dispute/:id/update')
   @HttpCode(200)
   updateDispute(@Param('id') id: string, @Body() body: UpdateDisputeDto): Result<'updateDispute'> {
@@ -55,6 +70,8 @@ export class SandboxSimulatorController {
   @ApiOperation({
     summary: 'Close a dispute as won, lost or warning_closed (charge.dispute.closed)',
   })
+  @ApiOkResponse({ type: SandboxDisputeResultResponse })
+  @ApiErrors(400, 404, 409, 415)
   @Post('simulate/dispute/:id/close')
   @HttpCode(200)
   closeDispute(@Param('id') id: string, @Body() body: CloseDisputeDto): Result<'closeDispute'> {
@@ -64,6 +81,8 @@ export class SandboxSimulatorController {
   @ApiOperation({
     summary: 'Issue an early fraud warning on a payment (radar.early_fraud_warning.created)',
   })
+  @ApiCreatedResponse({ type: SandboxFraudWarningResultResponse })
+  @ApiErrors(400, 404, 409, 415)
   @Post('simulate/fraud-warning')
   createFraudWarning(@Body() body: SimulateFraudWarningDto): Result<'createFraudWarning'> {
     return this.simulator.createFraudWarning(toFraudWarningInput(body));
@@ -73,12 +92,15 @@ export class SandboxSimulatorController {
     summary:
       "Refund from the provider's dashboard, not through our API (refund.created, charge.refunded)",
   })
+  @ApiCreatedResponse({ type: SandboxRefundResultResponse })
+  @ApiErrors(400, 404, 409, 415)
   @Post('simulate/refund')
   dashboardRefund(@Body() body: SimulateRefundDto): Result<'dashboardRefund'> {
     return this.simulator.dashboardRefund(toDashboardRefundInput(body));
   }
 
   @ApiOperation({ summary: 'The sandbox clock' })
+  @ApiOkResponse({ type: SandboxClockResponse })
   @Get('clock')
   clock(): ReturnType<SandboxSimulatorService['clockNow']> {
     return this.simulator.clockNow();
@@ -87,6 +109,8 @@ export class SandboxSimulatorController {
   @ApiOperation({
     summary: 'Move the sandbox clock forward: renewals, period-end cancellations, session expiry',
   })
+  @ApiOkResponse({ type: SandboxClockAdvanceResponse })
+  @ApiErrors(400, 415)
   @Post('clock/advance')
   @HttpCode(200)
   advanceClock(@Body() body: AdvanceClockDto): Result<'advanceClock'> {

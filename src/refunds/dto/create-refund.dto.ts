@@ -4,6 +4,8 @@ import { MAX_REASON_LENGTH } from '../refund-metadata';
 
 export class CreateRefundDto {
   @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
     description: 'Minor units; omitted = the whole remaining amount',
     example: 500,
   })
