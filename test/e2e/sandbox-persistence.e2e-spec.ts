@@ -176,4 +176,22 @@ describe('sandbox state in PostgreSQL (e2e)', () => {
     expect(rows[0].n).toBe(1);
     expect(await transactionOf(b, created.session_id)).toMatchObject({ status: 'succeeded' });
   });
+
+  it('creates no sandbox tables when Stripe is the provider', async () => {
+    const stripe = await createTestApp({
+      PAYMENT_PROVIDER: 'stripe',
+      STRIPE_SECRET_KEY: 'sk_test_x',
+      STRIPE_WEBHOOK_SECRET: 'whsec_test',
+      STRIPE_API_BASE: 'http://127.0.0.1:9',
+    });
+    try {
+      const tables = await stripe.dataSource.query<{ name: string }[]>(
+        `SELECT table_name AS name FROM information_schema.tables WHERE table_name LIKE 'sandbox%'`,
+      );
+      expect(tables).toEqual([]);
+      await stripe.http.get('/health/ready').expect(200);
+    } finally {
+      await stripe.close();
+    }
+  });
 });
