@@ -11,6 +11,7 @@ import {
   resolveDatabase,
   type DatabaseHandle,
 } from './database/embedded-postgres';
+import { DatabaseStartupError, ensureDatabaseExists } from './database/ensure-database';
 
 /** Config errors and a busy DATA_DIR end the process with a message, not a stack trace. */
 function fail(message: string): never {
@@ -30,9 +31,14 @@ async function main(): Promise<void> {
   const logger = new JsonLogger(config.logLevel);
   let database: DatabaseHandle;
   try {
-    database = await resolveDatabase(config.databaseUrl, config.dataDir);
+    // The embedded server's output goes through our logger (JSON lines, no colours).
+    database = await resolveDatabase(config.databaseUrl, config.dataDir, { logger });
+    if (!database.embedded) {
+      await ensureDatabaseExists(database.url, (msg) => logger.log({ msg }, 'Database'));
+    }
   } catch (error) {
-    if (error instanceof EmbeddedDatabaseError) fail(error.message);
+    if (error instanceof EmbeddedDatabaseError || error instanceof DatabaseStartupError)
+      fail(error.message);
     throw error;
   }
 

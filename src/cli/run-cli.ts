@@ -10,6 +10,7 @@ import {
   resolveDatabase,
   type DatabaseHandle,
 } from '../database/embedded-postgres';
+import { runMigrationsLocked } from '../database/migrations-runner';
 import { typeOrmOptions } from '../database/typeorm-options';
 import { CliUsageError, parseArgs, type CliArgs, type CliCommand, type CliIo } from './cli-command';
 import { CLI_COMMANDS } from './commands';
@@ -50,7 +51,7 @@ async function migrate(url: string, args: CliArgs, io: CliIo): Promise<number> {
       await dataSource.undoLastMigration({ transaction: 'each' });
       io.out('reverted the last migration');
     } else {
-      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      const applied = await runMigrationsLocked(dataSource);
       io.out(
         applied.length === 0
           ? 'database is up to date'

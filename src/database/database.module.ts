@@ -1,12 +1,15 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
+import { pendingMigrations, runMigrationsLocked } from './migrations-runner';
 import { typeOrmOptions } from './typeorm-options';
 
 /**
  * TypeORM on the PostgreSQL at `url` (the embedded server or DATABASE_URL;
- * main/cli resolve which before the app is built). Migrations run at start
- * unless MIGRATIONS_RUN=false.
+ * main/cli resolve which before the app is built). Migrations run at start,
+ * under an advisory lock (runMigrationsLocked), unless MIGRATIONS_RUN=false —
+ * then a pending migration is logged and /health/ready answers 503.
  */
 @Module({})
 export class DatabaseModule {
@@ -14,14 +17,47 @@ export class DatabaseModule {
     return {
       module: DatabaseModule,
       imports: [
-        TypeOrmModule.forRoot({
-          ...typeOrmOptions(options.url),
-          entities: ENTITIES,
-          migrationsRun: options.migrationsRun,
-          retryAttempts: 3,
-          retryDelay: 1000,
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({
+            ...typeOrmOptions(options.url),
+            entities: ENTITIES,
+            // Run below, under the lock, before any other provider uses the database.
+            migrationsRun: false,
+            retryAttempts: 3,
+            retryDelay: 1000,
+          }),
+          dataSourceFactory: async (dataSourceOptions) => {
+            const dataSource = await new DataSource(
+              dataSourceOptions as DataSourceOptions,
+            ).initialize();
+            try {
+              await prepareSchema(dataSource, options.migrationsRun);
+            } catch (error) {
+              await dataSource.destroy().catch(() => undefined);
+              throw error;
+            }
+            return dataSource;
+          },
         }),
       ],
     };
+  }
+}
+
+async function prepareSchema(dataSource: DataSource, migrationsRun: boolean): Promise<void> {
+  const logger = new Logger('Migrations');
+  if (migrationsRun) {
+    const applied = await runMigrationsLocked(dataSource);
+    if (applied.length > 0) {
+      logger.log({ msg: 'applied migrations', migrations: applied.map((m) => m.name) });
+    }
+    return;
+  }
+  const pending = await pendingMigrations(dataSource);
+  if (pending.length > 0) {
+    logger.warn({
+      msg: `MIGRATIONS_RUN=false and ${pending.length} migration(s) are pending: /health/ready answers 503 until \`payments migrate\` applies them`,
+      pending,
+    });
   }
 }

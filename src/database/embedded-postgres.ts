@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, type LoggerService } from '@nestjs/common';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -12,6 +12,82 @@ export interface DatabaseHandle {
 }
 
 export class EmbeddedDatabaseError extends Error {}
+
+/**
+ * Where the embedded server's own output and our notes about it go: the
+ * service's logger (main passes the one Nest uses), so they come out as JSON
+ * lines like everything else. `log` is required; the rest fall back to it.
+ */
+export type EmbeddedPostgresLogger = Pick<LoggerService, 'log'> &
+  Partial<Pick<LoggerService, 'warn' | 'error' | 'debug'>>;
+
+const CONTEXT = 'EmbeddedPostgres';
+const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
+
+/**
+ * Sends the server's output to the logger line by line, without colour codes:
+ * FATAL/PANIC as errors, WARNING as warnings, the rest (start-up notes, and the
+ * ERROR lines of queries that failed, which the client already handles) as debug.
+ */
+export function forwardServerOutput(logger: EmbeddedPostgresLogger, chunk: unknown): void {
+  const text = chunk instanceof Error ? chunk.message : String(chunk);
+  for (const raw of text.replace(ANSI, '').split('\n')) {
+    const line = raw.replace(/^\[STDERR\]\s*/, '').trimEnd();
+    if (!line.trim()) continue;
+    if (/\b(FATAL|PANIC):/.test(line))
+      (logger.error ?? logger.log).call(logger, line, undefined, CONTEXT);
+    else if (/\bWARNING:/.test(line)) (logger.warn ?? logger.log).call(logger, line, CONTEXT);
+    else (logger.debug ?? (() => undefined)).call(logger, line, CONTEXT);
+  }
+}
+
+/** Who started the server in DATA_DIR: written at start, removed at stop. */
+interface OwnerRecord {
+  /** the node process (the service or the CLI) that owns the server */
+  pid: number;
+  postmasterPid: number;
+  port: number;
+}
+
+const OWNER_FILE = 'embedded-postgres.owner.json';
+
+function readOwner(dataDir: string): OwnerRecord | undefined {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(path.join(dataDir, OWNER_FILE), 'utf8')) as unknown;
+    const record = parsed as Partial<OwnerRecord>;
+    return typeof record.pid === 'number' && typeof record.postmasterPid === 'number'
+      ? (record as OwnerRecord)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A live node process with that pid (on Linux its command line says so; elsewhere alive is enough). */
+function isLiveNodeProcess(pid: number): boolean {
+  if (!isAlive(pid)) return false;
+  try {
+    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return /node/i.test(cmdline);
+  } catch {
+    return true;
+  }
+}
+
+/** Stops an orphaned server with a fast shutdown (SIGINT) and waits for it to go. */
+async function stopOrphan(pid: number, pgDir: string, timeoutMs = 20_000): Promise<boolean> {
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return !isAlive(pid);
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid) && !fs.existsSync(path.join(pgDir, 'postmaster.pid'))) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
 
 const USER = 'postgres';
 // The server listens on 127.0.0.1 only; the password guards against other local users.
@@ -86,23 +162,48 @@ async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
 /**
  * Starts PostgreSQL from the binaries shipped in npm packages, with its data in
  * dataDir (created on first start, kept across restarts). A second process on
- * the same directory is refused with a clear message.
+ * the same directory is refused with a clear message; a server left behind by
+ * a service that died without stopping it (kill -9, OOM) is stopped first.
  */
 export async function startEmbeddedPostgres(
   dataDir: string,
-  logger: Pick<Logger, 'log'> = new Logger('EmbeddedPostgres'),
+  logger: EmbeddedPostgresLogger = new Logger(CONTEXT),
   options: { attachIfRunning?: boolean } = {},
 ): Promise<DatabaseHandle> {
   const pgDir = path.join(dataDir, 'pg');
-  const ownerPid = runningPostmaster(pgDir);
+  let ownerPid = runningPostmaster(pgDir);
+  if (ownerPid !== undefined && !options.attachIfRunning) {
+    const owner = readOwner(dataDir);
+    // Orphaned: we know who started it, and that process is gone.
+    if (
+      owner &&
+      owner.postmasterPid === ownerPid &&
+      owner.pid !== process.pid &&
+      !isLiveNodeProcess(owner.pid)
+    ) {
+      (logger.warn ?? logger.log).call(
+        logger,
+        `stopping the embedded PostgreSQL (pid ${ownerPid}) left running in ${pgDir} by a service that is gone (pid ${owner.pid})`,
+        CONTEXT,
+      );
+      if (!(await stopOrphan(ownerPid, pgDir))) {
+        throw new EmbeddedDatabaseError(
+          `DATA_DIR ${dataDir}: the embedded PostgreSQL (pid ${ownerPid}) left by a service that is gone (pid ${owner.pid}) did not stop; stop it by hand (kill ${ownerPid})`,
+        );
+      }
+      ownerPid = undefined;
+    }
+  }
   if (ownerPid !== undefined && options.attachIfRunning) {
     // The CLI beside a running service: use its server, do not own it.
     const port = Number(fs.readFileSync(path.join(pgDir, 'postmaster.pid'), 'utf8').split('\n')[3]);
     return { url: databaseUrl(port), embedded: false, stop: async () => undefined };
   }
   if (ownerPid !== undefined) {
+    const owner = readOwner(dataDir);
+    const by = owner?.postmasterPid === ownerPid ? ` started by process ${owner.pid}` : '';
     throw new EmbeddedDatabaseError(
-      `DATA_DIR ${dataDir} is in use by another embedded PostgreSQL (pid ${ownerPid}), probably another payment service. ` +
+      `DATA_DIR ${dataDir} is in use by another embedded PostgreSQL (pid ${ownerPid})${by}, probably another payment service. ` +
         `Stop that process, or set DATA_DIR to another directory, or DATABASE_URL to a PostgreSQL server.`,
     );
   }
@@ -124,14 +225,20 @@ export async function startEmbeddedPostgres(
     createPostgresUser: isRoot,
     initdbFlags: ['--encoding=UTF8'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
-    onLog: keep,
-    onError: keep,
+    onLog: (message: unknown) => {
+      keep(message);
+      forwardServerOutput(logger, message);
+    },
+    onError: (message: unknown) => {
+      keep(message);
+      forwardServerOutput(logger, message);
+    },
   });
   const fresh = !fs.existsSync(path.join(pgDir, 'PG_VERSION'));
   try {
     if (fresh) {
       fs.mkdirSync(dataDir, { recursive: true });
-      logger.log(`initialising embedded PostgreSQL in ${pgDir}`);
+      logger.log(`initialising embedded PostgreSQL in ${pgDir}`, CONTEXT);
       await server.initialise();
     }
     await server.start();
@@ -142,19 +249,32 @@ export async function startEmbeddedPostgres(
       .filter((line) => /FATAL|ERROR|lock file|already/i.test(line))
       .slice(-3)
       .join(' | ');
+    const message = (error as Error | undefined)?.message ?? '';
+    if (/Cannot find (package|module) '@embedded-postgres\//.test(message)) {
+      throw new EmbeddedDatabaseError(
+        `the embedded PostgreSQL is not installed here (its binaries are optional dependencies, left out of the slim Docker image): set DATABASE_URL to a PostgreSQL server (${message})`,
+      );
+    }
     throw new EmbeddedDatabaseError(
       `could not start the embedded PostgreSQL in ${pgDir}: ${(error as Error | undefined)?.message ?? tail ?? 'server exited'}${tail ? ` (${tail})` : ''}`,
     );
   }
   if (fresh) await server.createDatabase(DATABASE);
   const pid = runningPostmaster(pgDir);
+  const ownerFile = path.join(dataDir, OWNER_FILE);
+  if (pid !== undefined) {
+    // Lets the next start tell a live owner from a crashed one (see above).
+    const owner: OwnerRecord = { pid: process.pid, postmasterPid: pid, port };
+    fs.writeFileSync(ownerFile, JSON.stringify(owner));
+  }
   // Safety net: if the process ends without stop(), do not leave the server behind.
+  // (A SIGKILL skips it; the next start then finds the orphan by its owner file.)
   const onExit = () => {
     if (pid !== undefined && isAlive(pid)) process.kill(pid, 'SIGINT');
   };
   process.once('exit', onExit);
   let stopped = false;
-  logger.log(`embedded PostgreSQL ready on 127.0.0.1:${port} (data in ${pgDir})`);
+  logger.log(`embedded PostgreSQL ready on 127.0.0.1:${port} (data in ${pgDir})`, CONTEXT);
   return {
     url: databaseUrl(port),
     embedded: true,
@@ -163,6 +283,7 @@ export async function startEmbeddedPostgres(
       stopped = true;
       process.removeListener('exit', onExit);
       await server.stop();
+      fs.rmSync(ownerFile, { force: true });
     },
   };
 }
@@ -177,7 +298,7 @@ const databaseUrl = (port: number): string =>
 export async function resolveDatabase(
   url: string | undefined,
   dataDir: string,
-  options: { attachIfRunning?: boolean; logger?: Pick<Logger, 'log'> } = {},
+  options: { attachIfRunning?: boolean; logger?: EmbeddedPostgresLogger } = {},
 ): Promise<DatabaseHandle> {
   if (url) return { url, embedded: false, stop: async () => undefined };
   return startEmbeddedPostgres(dataDir, options.logger, options);

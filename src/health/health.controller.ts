@@ -6,11 +6,15 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Public } from '../common/route-access.decorators';
+import { pendingMigrations } from '../database/migrations-runner';
 
 @ApiTags('health')
 @Public()
 @Controller('health')
 export class HealthController {
+  /** Once every migration is applied it stays so (a revert is an operator's deliberate act). */
+  private migrated = false;
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /** Liveness: the process answers. */
@@ -23,20 +27,32 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: the database answers. 503 otherwise. */
-  @ApiOperation({ summary: 'Readiness: the database answers' })
+  /** Readiness: the database answers and every migration is applied. 503 otherwise. */
+  @ApiOperation({ summary: 'Readiness: the database answers and every migration is applied' })
   @ApiOkResponse({ type: ReadinessResponse })
   @ApiResponse({ status: 503, type: ReadinessResponse, description: 'Not ready' })
   @Get('ready')
-  async ready(
-    @Res({ passthrough: true }) response: Response,
-  ): Promise<{ status: string; database: string }> {
+  async ready(@Res({ passthrough: true }) response: Response): Promise<ReadinessResponse> {
+    let pending: string[] = [];
     try {
       await this.dataSource.query('SELECT 1');
-      return { status: 'ok', database: 'up' };
+      if (!this.migrated) pending = await pendingMigrations(this.dataSource);
     } catch {
       response.status(HttpStatus.SERVICE_UNAVAILABLE);
       return { status: 'unavailable', database: 'down' };
     }
+    if (pending.length > 0) {
+      response.status(HttpStatus.SERVICE_UNAVAILABLE);
+      return {
+        status: 'unavailable',
+        database: 'up',
+        migrations: {
+          pending,
+          message: `${pending.length} migration(s) pending: run \`payments migrate\` (or start with MIGRATIONS_RUN=true)`,
+        },
+      };
+    }
+    this.migrated = true;
+    return { status: 'ok', database: 'up' };
   }
 }

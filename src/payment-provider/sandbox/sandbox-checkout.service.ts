@@ -20,8 +20,7 @@ const NOT_FOUND: CheckoutPageOutcome = {
   kind: 'problem',
   status: 404,
   title: 'Checkout not found',
-  message:
-    'This checkout link is not valid. The sandbox keeps sessions in memory: a restart forgets them.',
+  message: 'This checkout link is not valid: the sandbox does not know this session.',
 };
 
 const GONE: CheckoutPageOutcome = {
@@ -71,20 +70,53 @@ export class SandboxCheckoutService {
   }
 
   async pay(sessionId: string): Promise<CheckoutPageOutcome> {
-    const session = await this.current(sessionId);
-    if (!session) return NOT_FOUND;
+    const found = await this.current(sessionId);
+    if (!found) return NOT_FOUND;
+    if (found.status === 'expired') return GONE;
+    // One unit of work under the store's lock: of two concurrent clicks (or
+    // instances), the second finds the session complete and charges nothing.
+    const { session, events } = await this.store.mutate(() => {
+      const session = this.store.sessions.get(sessionId)!;
+      // A second click on Pay (or a reload) must not charge twice.
+      if (session.status !== 'open') return { session, events: [] };
+      const events =
+        session.mode === 'payment' ? this.payOneOff(session) : this.startSubscription(session);
+      return { session, events };
+    });
     if (session.status === 'expired') return GONE;
-    // A second click on Pay (or a reload) must not charge twice.
-    if (session.status === 'complete') return { kind: 'redirect', url: successUrlFor(session) };
-    const events =
-      session.mode === 'payment' ? this.payOneOff(session) : this.startSubscription(session);
     await this.events.send(events);
     return { kind: 'redirect', url: successUrlFor(session) };
   }
 
   async decline(sessionId: string): Promise<CheckoutPageOutcome> {
-    const session = await this.current(sessionId);
-    if (!session) return NOT_FOUND;
+    const found = await this.current(sessionId);
+    if (!found) return NOT_FOUND;
+    if (found.status === 'expired') return GONE;
+    const declined = await this.store.mutate(() => {
+      const session = this.store.sessions.get(sessionId)!;
+      if (session.status !== 'open') return { session, events: [] };
+      const existing = session.payment_intent
+        ? this.store.paymentIntents.get(session.payment_intent)
+        : undefined;
+      const paymentIntent = this.ledger.declinePayment(
+        {
+          amount: session.amount_total,
+          currency: session.currency,
+          customer: session.customer,
+          description: session.price.name,
+          invoice: null,
+          metadata: session.metadata,
+        },
+        existing,
+      );
+      // In subscription mode Stripe keeps the session's payment_intent null.
+      if (session.mode === 'payment') session.payment_intent = paymentIntent.id;
+      return {
+        session,
+        events: [this.ledger.event('payment_intent.payment_failed', paymentIntent)],
+      };
+    });
+    const { session } = declined;
     if (session.status === 'expired') return GONE;
     if (session.status === 'complete') {
       return {
@@ -94,23 +126,7 @@ export class SandboxCheckoutService {
         message: 'This checkout session is already complete.',
       };
     }
-    const existing = session.payment_intent
-      ? this.store.paymentIntents.get(session.payment_intent)
-      : undefined;
-    const paymentIntent = this.ledger.declinePayment(
-      {
-        amount: session.amount_total,
-        currency: session.currency,
-        customer: session.customer,
-        description: session.price.name,
-        invoice: null,
-        metadata: session.metadata,
-      },
-      existing,
-    );
-    // In subscription mode Stripe keeps the session's payment_intent null.
-    if (session.mode === 'payment') session.payment_intent = paymentIntent.id;
-    await this.events.send([this.ledger.event('payment_intent.payment_failed', paymentIntent)]);
+    await this.events.send(declined.events);
     return { kind: 'redirect', url: session.cancel_url };
   }
 
@@ -118,14 +134,16 @@ export class SandboxCheckoutService {
   async expire(
     sessionId: string,
   ): Promise<{ session: SandboxCheckoutSession; events: DeliveryReport[] }> {
-    const session = this.store.sessions.get(sessionId);
-    if (!session) throw new NotFoundError('Checkout session', sessionId);
-    if (session.status !== 'open') {
-      throw new ConflictError(
-        `Checkout session ${sessionId} is ${session.status}; only an open session can be expired`,
-      );
-    }
-    const event = this.expireNow(session, this.clock.now());
+    const { session, event } = await this.store.mutate(() => {
+      const session = this.store.sessions.get(sessionId);
+      if (!session) throw new NotFoundError('Checkout session', sessionId);
+      if (session.status !== 'open') {
+        throw new ConflictError(
+          `Checkout session ${sessionId} is ${session.status}; only an open session can be expired`,
+        );
+      }
+      return { session, event: this.expireNow(session, this.clock.now()) };
+    });
     return { session, events: await this.events.send([event]) };
   }
 
@@ -140,11 +158,19 @@ export class SandboxCheckoutService {
       }));
   }
 
-  /** The session, expired first (with its event) when its 24 hours are over. */
+  /** The session as stored, expired first (with its event) when its 24 hours are over. */
   private async current(sessionId: string): Promise<SandboxCheckoutSession | undefined> {
+    await this.store.refresh();
     const session = this.store.sessions.get(sessionId);
     if (session?.status === 'open' && session.expires_at <= this.clock.now()) {
-      await this.events.send([this.expireNow(session, session.expires_at)]);
+      const events = await this.store.mutate(() => {
+        const due = this.store.sessions.get(sessionId)!;
+        return due.status === 'open' && due.expires_at <= this.clock.now()
+          ? [this.expireNow(due, due.expires_at)]
+          : [];
+      });
+      await this.events.send(events);
+      return this.store.sessions.get(sessionId);
     }
     return session;
   }

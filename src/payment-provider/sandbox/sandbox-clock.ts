@@ -24,6 +24,14 @@ export class SandboxClock {
     return this.now();
   }
 
+  /** Sets the offset to what was stored (the persistent store, at start and on refresh). */
+  restore(offsetSeconds: number): void {
+    if (!Number.isSafeInteger(offsetSeconds) || offsetSeconds < 0) {
+      throw new RangeError(`invalid stored sandbox clock offset ${offsetSeconds}`);
+    }
+    this.offsetSeconds = offsetSeconds;
+  }
+
   /** Seconds the clock has been advanced by. */
   offset(): number {
     return this.offsetSeconds;

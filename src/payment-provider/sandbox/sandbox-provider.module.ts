@@ -11,6 +11,7 @@ import { SandboxPaymentProvider } from './sandbox.provider';
 import { SandboxSimulatorController } from './sandbox-simulator.controller';
 import { SandboxSimulatorService } from './sandbox-simulator.service';
 import { SandboxStore } from './sandbox.store';
+import { PostgresSandboxStore } from './sandbox-postgres.store';
 import { SANDBOX_EVENT_SINK, SandboxWebhookSender } from './sandbox-webhook.sender';
 
 /**
@@ -38,7 +39,9 @@ export class SandboxProviderModule {
       providers: [
         { provide: SANDBOX_OPTIONS, useValue: options },
         { provide: SandboxCatalog, useValue: new SandboxCatalog(options.prices) },
-        SandboxStore,
+        // State in PostgreSQL (sandbox_* tables, created here): a restart keeps it.
+        PostgresSandboxStore,
+        { provide: SandboxStore, useExisting: PostgresSandboxStore },
         SandboxClock,
         SandboxLedger,
         SandboxWebhookSender,

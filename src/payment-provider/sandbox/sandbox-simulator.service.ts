@@ -57,6 +57,11 @@ export class SandboxSimulatorService {
   async createDispute(
     input: CreateDisputeInput,
   ): Promise<{ dispute: SandboxDispute; events: DeliveryReport[] }> {
+    const { dispute, event } = await this.store.mutate(() => this.newDispute(input));
+    return { dispute, events: await this.send([event]) };
+  }
+
+  private newDispute(input: CreateDisputeInput): { dispute: SandboxDispute; event: SandboxEvent } {
     const charge = this.successfulCharge(input);
     const existing = [...this.store.disputes.values()].find(
       (dispute) => dispute.charge === charge.id,
@@ -84,43 +89,48 @@ export class SandboxSimulatorService {
     };
     this.store.disputes.set(dispute.id, dispute);
     charge.disputed = true;
-    return {
-      dispute,
-      events: await this.send([this.ledger.event('charge.dispute.created', dispute)]),
-    };
+    return { dispute, event: this.ledger.event('charge.dispute.created', dispute) };
   }
 
   async updateDispute(
     disputeId: string,
     input: UpdateDisputeInput,
   ): Promise<{ dispute: SandboxDispute; events: DeliveryReport[] }> {
-    const dispute = this.openDispute(disputeId);
-    if (input.status) dispute.status = input.status;
-    if (input.reason) dispute.reason = input.reason;
-    if (input.dueInHours !== undefined)
-      dispute.evidence_details.due_by = dueBy(this.clock.now(), input.dueInHours);
-    return {
-      dispute,
-      events: await this.send([this.ledger.event('charge.dispute.updated', dispute)]),
-    };
+    const { dispute, event } = await this.store.mutate(() => {
+      const dispute = this.openDispute(disputeId);
+      if (input.status) dispute.status = input.status;
+      if (input.reason) dispute.reason = input.reason;
+      if (input.dueInHours !== undefined)
+        dispute.evidence_details.due_by = dueBy(this.clock.now(), input.dueInHours);
+      return { dispute, event: this.ledger.event('charge.dispute.updated', dispute) };
+    });
+    return { dispute, events: await this.send([event]) };
   }
 
   async closeDispute(
     disputeId: string,
     status: 'won' | 'lost' | 'warning_closed',
   ): Promise<{ dispute: SandboxDispute; events: DeliveryReport[] }> {
-    const dispute = this.openDispute(disputeId);
-    dispute.status = status;
-    dispute.is_charge_refundable = false;
-    return {
-      dispute,
-      events: await this.send([this.ledger.event('charge.dispute.closed', dispute)]),
-    };
+    const { dispute, event } = await this.store.mutate(() => {
+      const dispute = this.openDispute(disputeId);
+      dispute.status = status;
+      dispute.is_charge_refundable = false;
+      return { dispute, event: this.ledger.event('charge.dispute.closed', dispute) };
+    });
+    return { dispute, events: await this.send([event]) };
   }
 
   async createFraudWarning(
     input: FraudWarningInput,
   ): Promise<{ early_fraud_warning: SandboxEarlyFraudWarning; events: DeliveryReport[] }> {
+    const { warning, event } = await this.store.mutate(() => this.newFraudWarning(input));
+    return { early_fraud_warning: warning, events: await this.send([event]) };
+  }
+
+  private newFraudWarning(input: FraudWarningInput): {
+    warning: SandboxEarlyFraudWarning;
+    event: SandboxEvent;
+  } {
     const charge = this.successfulCharge(input);
     const existing = [...this.store.warnings.values()].find(
       (warning) => warning.charge === charge.id,
@@ -138,23 +148,25 @@ export class SandboxSimulatorService {
       fraud_type: input.fraudType,
     };
     this.store.warnings.set(warning.id, warning);
-    const events = await this.send([
-      this.ledger.event('radar.early_fraud_warning.created', warning),
-    ]);
-    return { early_fraud_warning: warning, events };
+    return { warning, event: this.ledger.event('radar.early_fraud_warning.created', warning) };
   }
 
   /** A refund made outside our API (the provider's dashboard): our service learns of it by webhook only. */
   async dashboardRefund(
     input: DashboardRefundInput,
   ): Promise<{ refund: SandboxRefund; events: DeliveryReport[] }> {
-    const charge = this.successfulCharge(input);
-    const refund = this.ledger.refund(charge, input.amount, input.reason, {});
-    const events = await this.send([
-      this.ledger.event('refund.created', refund),
-      this.ledger.event('charge.refunded', charge),
-    ]);
-    return { refund, events };
+    const { refund, events } = await this.store.mutate(() => {
+      const charge = this.successfulCharge(input);
+      const refund = this.ledger.refund(charge, input.amount, input.reason, {});
+      return {
+        refund,
+        events: [
+          this.ledger.event('refund.created', refund),
+          this.ledger.event('charge.refunded', charge),
+        ],
+      };
+    });
+    return { refund, events: await this.send(events) };
   }
 
   /**
@@ -164,7 +176,21 @@ export class SandboxSimulatorService {
    * over three periods gives three renewals with increasing `created`.
    */
   async advanceClock(seconds: number): Promise<ClockAdvanceResult> {
-    const now = this.clock.advance(seconds);
+    const played = await this.store.mutate(() => this.playUntil(this.clock.advance(seconds)));
+    const { now, renewed, ended, expired, timeline } = played;
+    const events = await this.send(timeline.map((item) => item.event));
+    return {
+      now: new Date(now * 1000).toISOString(),
+      now_unix: now,
+      offset_seconds: this.clock.offset(),
+      renewed,
+      ended,
+      expired_sessions: expired.map((item) => item.sessionId),
+      events,
+    };
+  }
+
+  private playUntil(now: UnixSeconds) {
     const expired = this.checkout.expireDue(now);
     const timeline: { at: UnixSeconds; event: SandboxEvent }[] = expired.map(({ at, event }) => ({
       at,
@@ -199,19 +225,11 @@ export class SandboxSimulatorService {
     }
     // Array.prototype.sort is stable: events of one moment keep their order.
     timeline.sort((a, b) => a.at - b.at);
-    const events = await this.send(timeline.map((item) => item.event));
-    return {
-      now: new Date(now * 1000).toISOString(),
-      now_unix: now,
-      offset_seconds: this.clock.offset(),
-      renewed,
-      ended,
-      expired_sessions: expired.map((item) => item.sessionId),
-      events,
-    };
+    return { now, renewed, ended, expired, timeline };
   }
 
-  clockNow(): { now: string; now_unix: UnixSeconds; offset_seconds: number } {
+  async clockNow(): Promise<{ now: string; now_unix: UnixSeconds; offset_seconds: number }> {
+    await this.store.refresh();
     const now = this.clock.now();
     return {
       now: new Date(now * 1000).toISOString(),

@@ -44,8 +44,8 @@ export const SANDBOX_CHECKOUT_PATH = '/sandbox/checkout';
 const asRaw = (object: SandboxObject): RawObject => object as unknown as RawObject;
 
 /**
- * The offline provider (DESIGN §5). Answers like a payment provider from
- * in-memory state and sends signed webhook events to our own webhook route,
+ * The offline provider (DESIGN §5). Answers like a payment provider from its
+ * store (PostgreSQL in the service, see PostgresSandboxStore) and sends signed webhook events to our own webhook route,
  * after returning, as a real provider does.
  */
 @Injectable()
@@ -111,6 +111,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
   }
 
   async retrievePayment(paymentIntentId: string): Promise<PaymentSnapshot> {
+    await this.store.refresh();
     const paymentIntent = this.store.paymentIntents.get(paymentIntentId);
     if (!paymentIntent) {
       throw new ProviderError(
@@ -127,10 +128,11 @@ export class SandboxPaymentProvider implements PaymentProvider {
     return this.store.once('refund', idempotencyKey, params, () => {
       const charge = this.ledger.chargeFor(input.paymentIntentId, input.chargeId);
       const refund = this.ledger.refund(charge, input.amount, input.reason ?? null, input.metadata);
-      this.events.sendLater([
+      const events = [
         this.ledger.event('refund.created', refund),
         this.ledger.event('charge.refunded', charge),
-      ]);
+      ];
+      this.store.afterCommit(() => this.events.sendLater(events));
       return toRefundSnapshot(asRaw(refund));
     });
   }
@@ -226,7 +228,8 @@ export class SandboxPaymentProvider implements PaymentProvider {
       );
     }
     if (change(subscription)) {
-      this.events.sendLater([this.ledger.event('customer.subscription.updated', subscription)]);
+      const events = [this.ledger.event('customer.subscription.updated', subscription)];
+      this.store.afterCommit(() => this.events.sendLater(events));
     }
     return toSubscriptionSnapshot(asRaw(subscription));
   }

@@ -1,0 +1,58 @@
+import { forwardServerOutput } from './embedded-postgres';
+
+describe('forwardServerOutput', () => {
+  function capture() {
+    const lines: { level: string; message: unknown; params: unknown[] }[] = [];
+    const logger = {
+      log: (message: unknown, ...params: unknown[]) =>
+        lines.push({ level: 'log', message, params }),
+      warn: (message: unknown, ...params: unknown[]) =>
+        lines.push({ level: 'warn', message, params }),
+      error: (message: unknown, ...params: unknown[]) =>
+        lines.push({ level: 'error', message, params }),
+      debug: (message: unknown, ...params: unknown[]) =>
+        lines.push({ level: 'debug', message, params }),
+    };
+    return { logger, lines };
+  }
+
+  it.each([
+    [
+      '2026-11-29 18:00:00.000 UTC [42] LOG:  database system is ready to accept connections',
+      'debug',
+    ],
+    ['2026-11-29 18:00:00.000 UTC [42] WARNING:  could not flush dirty data', 'warn'],
+    ['2026-11-29 18:00:00.000 UTC [42] FATAL:  lock file "postmaster.pid" already exists', 'error'],
+    ['2026-11-29 18:00:00.000 UTC [42] PANIC:  could not write to file', 'error'],
+    // A query's error is the client's to report: not an error of the service.
+    [
+      '2026-11-29 18:00:00.000 UTC [42] ERROR:  duplicate key value violates unique constraint',
+      'debug',
+    ],
+  ])('logs %j at %s level, with the EmbeddedPostgres context', (line, level) => {
+    const { logger, lines } = capture();
+    forwardServerOutput(logger, line);
+    expect(lines).toHaveLength(1);
+    expect(lines[0].level).toBe(level);
+    expect(lines[0].message).toBe(line);
+    expect(lines[0].params[lines[0].params.length - 1]).toBe('EmbeddedPostgres');
+  });
+
+  it('splits chunks into lines, drops colour codes, blank lines and the [STDERR] prefix', () => {
+    const { logger, lines } = capture();
+    forwardServerOutput(
+      logger,
+      '[STDERR] \u001b[1;31mFATAL:\u001b[0m  role "x" does not exist\n\n\u001b[32mLOG:\u001b[0m  ready\n',
+    );
+    expect(lines.map((entry) => [entry.level, entry.message])).toEqual([
+      ['error', 'FATAL:  role "x" does not exist'],
+      ['debug', 'LOG:  ready'],
+    ]);
+  });
+
+  it('falls back to log() for a logger with log only, and skips debug lines', () => {
+    const seen: unknown[] = [];
+    forwardServerOutput({ log: (message: unknown) => seen.push(message) }, 'WARNING: a\nLOG: b');
+    expect(seen).toEqual(['WARNING: a']);
+  });
+});
