@@ -12,6 +12,7 @@ import { DatabaseModule } from './database/database.module';
 import { DisputesModule } from './disputes/disputes.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { PaymentProviderModule } from './payment-provider/payment-provider.module';
 import { RefundsModule } from './refunds/refunds.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
@@ -37,6 +38,7 @@ export class AppModule {
         DatabaseModule.forRoot({ url: databaseUrl, migrationsRun: config.migrationsRun }),
         EventEmitterModule.forRoot({ wildcard: false }),
         ScheduleModule.forRoot(),
+        MetricsModule,
         EventsModule,
         PaymentProviderModule.forRoot(config),
         WebhooksModule,

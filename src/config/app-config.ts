@@ -43,6 +43,8 @@ export interface AppConfig {
   disputeDeadlineWarningHours: number;
   logLevel: LogLevel;
   bodyLimitBytes: number;
+  /** METRICS_PUBLIC: GET /metrics without the API key (default false). */
+  metricsPublic: boolean;
 }
 
 /** Raised when the environment is invalid; main prints the problems and exits non-zero. */
@@ -201,6 +203,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     disputeDeadlineWarningHours: integer('DISPUTE_DEADLINE_WARNING_HOURS', 72, 0, 24 * 365),
     logLevel: logLevelRaw,
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 50 * 1024 * 1024),
+    metricsPublic: boolean('METRICS_PUBLIC', false),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
