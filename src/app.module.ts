@@ -5,6 +5,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { CheckoutModule } from './checkout/checkout.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { ApiKeyGuard } from './common/api-key.guard';
+import { createRootLogger, LoggingModule, type RootLogger } from './common/logging';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { CustomersModule } from './customers/customers.module';
@@ -25,16 +26,19 @@ export interface AppModuleOptions {
   databaseUrl: string;
   /** The app's own modules (e.g. its payment event listeners), run in the same container. */
   imports?: ModuleMetadata['imports'];
+  /** The host's own pino logger; default: JSON lines on stdout at LOG_LEVEL. */
+  logger?: RootLogger;
 }
 
 /** The whole service; also importable by an app that runs it in-process. */
 @Module({})
 export class AppModule {
-  static forRoot({ config, databaseUrl, imports = [] }: AppModuleOptions): DynamicModule {
+  static forRoot({ config, databaseUrl, imports = [], logger }: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        LoggingModule.forRoot(logger ?? createRootLogger(config.logLevel)),
         DatabaseModule.forRoot({ url: databaseUrl, migrationsRun: config.migrationsRun }),
         EventEmitterModule.forRoot({ wildcard: false }),
         ScheduleModule.forRoot(),

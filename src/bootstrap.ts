@@ -5,8 +5,12 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json, raw, urlencoded } from 'express';
 import { AppModule } from './app.module';
-import { JsonLogger } from './common/json-logger';
-import { requestIdMiddleware } from './common/request-id.middleware';
+import {
+  createHttpLogger,
+  createNestLogger,
+  createRootLogger,
+  type RootLogger,
+} from './common/logging';
 import { createValidationPipe } from './common/validation.pipe';
 import { WEBHOOK_PATH } from './common/api-key.guard';
 import type { AppConfig } from './config/app-config';
@@ -18,18 +22,19 @@ import type { AppConfig } from './config/app-config';
 export async function createApp(
   config: AppConfig,
   databaseUrl: string,
-  options: { imports?: ModuleMetadata['imports'] } = {},
+  options: { imports?: ModuleMetadata['imports']; logger?: RootLogger } = {},
 ): Promise<INestApplication> {
-  const logger = new JsonLogger(config.logLevel);
+  const logger = options.logger ?? createRootLogger(config.logLevel);
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot({ config, databaseUrl, imports: options.imports }),
+    AppModule.forRoot({ config, databaseUrl, imports: options.imports, logger }),
     {
-      logger,
+      logger: createNestLogger(logger),
       bodyParser: false,
       abortOnError: false,
     },
   );
-  app.use(requestIdMiddleware);
+  // First: every request gets its id and its log line, even one the body parsers refuse.
+  app.use(createHttpLogger(logger));
   // The webhook signature covers the exact bytes: that route alone gets them raw.
   // Parsers skip a body that was already read, so JSON parsing never sees it.
   app.use(WEBHOOK_PATH, raw({ type: () => true, limit: config.bodyLimitBytes }));

@@ -3,7 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../app.module';
 import { DomainError } from '../common/domain-error';
-import { JsonLogger } from '../common/json-logger';
+import { pino } from 'pino';
+import { createNestLogger, createRootLogger } from '../common/logging';
 import { ConfigError, loadConfig, type AppConfig } from '../config/app-config';
 import {
   EmbeddedDatabaseError,
@@ -95,15 +96,18 @@ export async function runCli(
     });
     if (isMigrate) return await migrate(database.url, args, io);
     // The CLI never runs the scheduled job itself; `disputes check-deadlines` runs it once on request.
+    // Logs go to stderr: stdout is the command's output (tables, --json).
+    const logger = createRootLogger(
+      config.logLevel === 'info' ? 'warn' : config.logLevel,
+      pino.destination({ dest: 2, sync: true }),
+    );
     context = await NestFactory.createApplicationContext(
       AppModule.forRoot({
         config: { ...config, disputeDeadlineCron: null },
         databaseUrl: database.url,
+        logger,
       }),
-      {
-        logger: new JsonLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
-        abortOnError: false,
-      },
+      { logger: createNestLogger(logger), abortOnError: false },
     );
     return await found!.command.run(context, found!.rest, io);
   } catch (error) {
