@@ -24,27 +24,41 @@ export function instrumentPaymentProvider(
   provider: PaymentProvider,
   metrics: MetricsService,
 ): PaymentProvider {
+  const wrappers = new Map<string | symbol, unknown>();
+  // A method assigned on the instrumented provider (a test's jest.spyOn, a host's patch)
+  // replaces the measured one as it is.
+  const overrides = new Map<string | symbol, unknown>();
+  const measured =
+    (operation: string, call: (...args: unknown[]) => Promise<unknown>) =>
+    async (...args: unknown[]): Promise<unknown> => {
+      const started = process.hrtime.bigint();
+      const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+      try {
+        const result = await call.apply(provider, args);
+        metrics.providerCall(provider.name, operation, seconds());
+        return result;
+      } catch (error) {
+        const kind = error instanceof ProviderError ? error.kind : 'unknown';
+        metrics.providerCall(provider.name, operation, seconds(), kind);
+        throw error;
+      }
+    };
   return new Proxy(provider, {
     get(target, property, receiver) {
+      if (overrides.has(property)) return overrides.get(property);
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function' || !isProviderCall(property)) return value;
-      const operation = String(property);
-      return async (...args: unknown[]): Promise<unknown> => {
-        const started = process.hrtime.bigint();
-        const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
-        try {
-          const result: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(
-            target,
-            args,
-          );
-          metrics.providerCall(target.name, operation, seconds());
-          return result;
-        } catch (error) {
-          const kind = error instanceof ProviderError ? error.kind : 'unknown';
-          metrics.providerCall(target.name, operation, seconds(), kind);
-          throw error;
-        }
-      };
+      if (!wrappers.has(property))
+        wrappers.set(
+          property,
+          measured(String(property), value as (...args: unknown[]) => Promise<unknown>),
+        );
+      return wrappers.get(property);
+    },
+    set(target, property, value: unknown) {
+      if (!isProviderCall(property)) return Reflect.set(target, property, value);
+      overrides.set(property, value);
+      return true;
     },
   });
 }
