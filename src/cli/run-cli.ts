@@ -2,6 +2,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { Command, CommanderError, Help } from 'commander';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { inspect } from 'node:util';
 import { CommandFactory } from 'nest-commander';
 import { DomainError } from '../common/domain-error';
 import { ConfigError } from '../config/app-config';
@@ -111,5 +112,5 @@ export async function runCli(
     io.err((failure as Error).message);
     return 1;
   }
-  throw failure instanceof Error ? failure : new Error(String(failure));
+  throw failure instanceof Error ? failure : new Error(inspect(failure));
 }
