@@ -164,6 +164,19 @@ describe('CLI', () => {
     }
   });
 
+  it('runs as bin/payments.js with the exit codes of runCli (built code: npm run build)', async () => {
+    const bin = path.join(ROOT, 'bin', 'payments.js');
+    const version = await run(process.execPath, [bin, '--version'], { cwd: ROOT });
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    const failed = await run(process.execPath, [bin, 'webhooks', '--nope'], { cwd: ROOT }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toContain("error: unknown option '--nope'");
+    expect(failed.stderr).toContain('Usage: payments webhooks');
+  });
+
   it('answers a replay of an unknown event with a one-line error', async () => {
     const result = await cli(['webhooks', 'replay', 'evt_missing'], { DATABASE_URL: db.url });
     expect(result).toEqual({ code: 1, out: '', err: 'Webhook event evt_missing not found' });
