@@ -60,5 +60,10 @@ export function instrumentPaymentProvider(
       overrides.set(property, value);
       return true;
     },
+    deleteProperty(target, property) {
+      // Undoing an override (jest's mockRestore deletes what it assigned) brings the measured call back.
+      if (overrides.delete(property)) return true;
+      return Reflect.deleteProperty(target, property);
+    },
   });
 }
