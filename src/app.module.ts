@@ -8,6 +8,7 @@ import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { ApiKeyGuard } from './common/api-key.guard';
 import { BodyKindGuard } from './common/body-kind.guard';
 import { PublicRateLimitGuard } from './common/public-rate-limit.guard';
+import { createRootLogger, LoggingModule, type RootLogger } from './common/logging';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { CustomersModule } from './customers/customers.module';
@@ -15,6 +16,7 @@ import { DatabaseModule } from './database/database.module';
 import { DisputesModule } from './disputes/disputes.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { PaymentProviderModule } from './payment-provider/payment-provider.module';
 import { RefundsModule } from './refunds/refunds.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
@@ -27,16 +29,19 @@ export interface AppModuleOptions {
   databaseUrl: string;
   /** The app's own modules (e.g. its payment event listeners), run in the same container. */
   imports?: ModuleMetadata['imports'];
+  /** The host's own pino logger; default: JSON lines on stdout at LOG_LEVEL. */
+  logger?: RootLogger;
 }
 
 /** The whole service; also importable by an app that runs it in-process. */
 @Module({})
 export class AppModule {
-  static forRoot({ config, databaseUrl, imports = [] }: AppModuleOptions): DynamicModule {
+  static forRoot({ config, databaseUrl, imports = [], logger }: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        LoggingModule.forRoot(logger ?? createRootLogger(config.logLevel)),
         DatabaseModule.forRoot({ url: databaseUrl, migrationsRun: config.migrationsRun }),
         EventEmitterModule.forRoot({ wildcard: false }),
         ScheduleModule.forRoot(),
@@ -46,6 +51,7 @@ export class AppModule {
             ttl: config.publicRateLimit.windowSeconds * 1000,
           },
         ]),
+        MetricsModule,
         EventsModule,
         PaymentProviderModule.forRoot(config),
         WebhooksModule,

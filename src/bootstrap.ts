@@ -5,9 +5,13 @@ import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-ex
 import { SwaggerModule } from '@nestjs/swagger';
 import express, { json, raw, urlencoded } from 'express';
 import { AppModule } from './app.module';
-import { JsonLogger } from './common/json-logger';
 import { createOpenApiDocument } from './common/openapi/openapi-document';
-import { requestIdMiddleware } from './common/request-id.middleware';
+import {
+  createHttpLogger,
+  createNestLogger,
+  createRootLogger,
+  type RootLogger,
+} from './common/logging';
 import { createValidationPipe } from './common/validation.pipe';
 import { InputSafetyPipe } from './common/input-safety.pipe';
 import type { AppConfig } from './config/app-config';
@@ -20,9 +24,9 @@ import { WEBHOOK_ROUTE } from './webhooks/webhooks.controller';
 export async function createApp(
   config: AppConfig,
   databaseUrl: string,
-  options: { imports?: ModuleMetadata['imports'] } = {},
+  options: { imports?: ModuleMetadata['imports']; logger?: RootLogger } = {},
 ): Promise<INestApplication> {
-  const logger = new JsonLogger(config.logLevel);
+  const logger = options.logger ?? createRootLogger(config.logLevel);
   // Routing is exact: /API/… or /transactions/ match nothing (404). Access does not rest on
   // this (the guard denies by default, on the matched route), it is a second wall. The
   // settings must be made before Express builds its router, hence our own instance.
@@ -30,15 +34,16 @@ export async function createApp(
   server.set('case sensitive routing', true);
   server.set('strict routing', true);
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot({ config, databaseUrl, imports: options.imports }),
+    AppModule.forRoot({ config, databaseUrl, imports: options.imports, logger }),
     new ExpressAdapter(server),
     {
-      logger,
+      logger: createNestLogger(logger),
       bodyParser: false,
       abortOnError: false,
     },
   );
-  app.use(requestIdMiddleware);
+  // First: every request gets its id and its log line, even one the body parsers refuse.
+  app.use(createHttpLogger(logger));
   // The webhook signature covers the exact bytes: that route alone gets them raw.
   // Parsers skip a body that was already read, so JSON parsing never sees it.
   app.use(`/${WEBHOOK_ROUTE}`, raw({ type: () => true, limit: config.bodyLimitBytes }));

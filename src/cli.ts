@@ -6,7 +6,11 @@ loadDotEnv();
 
 runCli(process.argv.slice(2), {
   out: (text) => process.stdout.write(`${text}\n`),
-  err: (text) => process.stderr.write(`payments: ${text}\n`),
+  // One-line errors carry the program name; help text and commander's own messages stand alone.
+  err: (text) =>
+    process.stderr.write(
+      /^(Usage:|error:|\n)/.test(text) || text === '' ? `${text}\n` : `payments: ${text}\n`,
+    ),
 }).then(
   (code) => {
     process.exitCode = code;

@@ -7,6 +7,7 @@ export { AppModule, type AppModuleOptions } from './app.module';
 export { createApp } from './bootstrap';
 export { loadConfig, ConfigError, type AppConfig } from './config/app-config';
 export { resolveDatabase, type DatabaseHandle } from './database/embedded-postgres';
+export { createRootLogger, type RootLogger } from './common/logging';
 
 export { PaymentEvents, PaymentEventBase, type PaymentEventName } from './events/payment-events';
 export { OnPaymentEvent } from './events/on-payment-event.decorator';

@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './bootstrap';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
-import { JsonLogger } from './common/json-logger';
+import { createRootLogger } from './common/logging';
 import { loadDotEnv } from './config/env-file';
 import {
   EmbeddedDatabaseError,
@@ -28,13 +28,23 @@ async function main(): Promise<void> {
     if (error instanceof ConfigError) fail(error.message);
     throw error;
   }
-  const logger = new JsonLogger(config.logLevel);
+  const rootLogger = createRootLogger(config.logLevel);
+  const logger = rootLogger.child({ context: 'Main' });
   let database: DatabaseHandle;
   try {
     // The embedded server's output goes through our logger (JSON lines, no colours).
-    database = await resolveDatabase(config.databaseUrl, config.dataDir, { logger });
+    const embeddedLog = rootLogger.child({ context: 'EmbeddedPostgres' });
+    database = await resolveDatabase(config.databaseUrl, config.dataDir, {
+      logger: {
+        log: (message: unknown) => embeddedLog.info(String(message)),
+        warn: (message: unknown) => embeddedLog.warn(String(message)),
+        error: (message: unknown) => embeddedLog.error(String(message)),
+        debug: (message: unknown) => embeddedLog.debug(String(message)),
+      },
+    });
     if (!database.embedded) {
-      await ensureDatabaseExists(database.url, (msg) => logger.log({ msg }, 'Database'));
+      const databaseLog = rootLogger.child({ context: 'Database' });
+      await ensureDatabaseExists(database.url, (msg) => databaseLog.info(msg));
     }
   } catch (error) {
     if (error instanceof EmbeddedDatabaseError || error instanceof DatabaseStartupError)
@@ -47,7 +57,7 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    logger.log({ msg: 'shutting down', signal }, 'Main');
+    logger.info({ signal }, 'shutting down');
     // Stops accepting connections, lets in-flight requests finish, closes the database pool.
     const force = setTimeout(() => process.exit(1), 15_000).unref();
     try {
@@ -62,32 +72,23 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
 
   try {
-    app = await createApp(config, database.url);
+    app = await createApp(config, database.url, { logger: rootLogger });
     await app.listen(config.port);
     // PORT=0 picks a free port: log the one we got.
     const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
     const mode = database.embedded
       ? `embedded PostgreSQL in ${config.dataDir}`
       : 'PostgreSQL at DATABASE_URL';
-    logger.log(
-      {
-        msg: `payment service listening on http://localhost:${port}`,
-        port,
-        provider: config.paymentProvider,
-        database: mode,
-      },
-      'Main',
+    logger.info(
+      { port, provider: config.paymentProvider, database: mode },
+      `payment service listening on http://localhost:${port}`,
     );
   } catch (error) {
     await app?.close().catch(() => undefined);
     await database.stop();
     // A provider validates its own settings (e.g. SANDBOX_PRICES) when it is built.
     if (error instanceof ConfigError) fail(error.message);
-    logger.error(
-      { msg: 'failed to start', error: (error as Error).message },
-      (error as Error).stack,
-      'Main',
-    );
+    logger.error({ err: error }, 'failed to start');
     process.exit(1);
   }
 }

@@ -1,57 +1,66 @@
-import type { INestApplicationContext } from '@nestjs/common';
+import { Inject, type Type } from '@nestjs/common';
+import { InvalidArgumentError } from 'commander';
+import { CommandRunner, Option } from 'nest-commander';
+import { CliRuntime } from './cli-runtime';
 
-/** Parsed command line: positional words and --flags (`--status failed`, `--status=failed`). */
-export interface CliArgs {
-  positional: string[];
-  flags: Record<string, string | true>;
+/**
+ * Base of every `payments` command (nest-commander). A command is a class with
+ * `@Command` (or `@SubCommand`) and `@Option` methods; `run` gets the positional
+ * arguments and the parsed options, calls feature services through `service()`
+ * (never repositories) and prints through `this.cli`.
+ */
+export abstract class AppCommand extends CommandRunner {
+  @Inject(CliRuntime) protected readonly cli!: CliRuntime;
+
+  /** A service of the running app (the app starts on first use). */
+  protected async service<T>(type: Type<T>): Promise<T> {
+    return (await this.cli.app()).get(type);
+  }
+
+  /** Refuses the invocation: the message, this command's help, exit 2. */
+  protected usageError(message: string): never {
+    this.command.error(`error: ${message}`, { exitCode: 2, code: 'payments.usage' });
+    throw new Error('unreachable: commander exits through exitOverride');
+  }
 }
 
-export interface CliIo {
-  out(text: string): void;
+export interface ListOptions {
+  limit: number;
+  json?: boolean;
+}
+
+/** A listing command: `--limit N` and `--json` (machine-readable output). */
+export abstract class ListCommand extends AppCommand {
+  @Option({ flags: '--limit <n>', description: 'at most n rows (1 to 1000)', defaultValue: 50 })
+  parseLimit(value: string): number {
+    return parseLimit(value);
+  }
+
+  @Option({ flags: '--json', description: 'print JSON instead of a table' })
+  parseJson(): boolean {
+    return true;
+  }
+}
+
+export function parseLimit(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 1000)
+    throw new InvalidArgumentError('--limit must be an integer from 1 to 1000');
+  return Number(value);
+}
+
+export function parseWholeNumber(flag: string): (value: string) => number {
+  return (value) => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${flag} must be a whole number`);
+    return Number(value);
+  };
 }
 
 /**
- * One CLI command. `path` is the words that select it (e.g. ['disputes',
- * 'check-deadlines']); the longest matching path wins. Commands run inside the
- * app's Nest context and call the feature services, never repositories.
+ * Validates an option with `choices`: nest-commander installs the @Option method as
+ * commander's argument parser, which replaces commander's own choices check.
  */
-export interface CliCommand {
-  path: string[];
-  usage: string;
-  description: string;
-  /** Returns the exit code. */
-  run(context: INestApplicationContext, args: CliArgs, io: CliIo): Promise<number>;
-}
-
-export class CliUsageError extends Error {}
-
-export function parseArgs(argv: readonly string[]): CliArgs {
-  const positional: string[] = [];
-  const flags: Record<string, string | true> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg.startsWith('--')) {
-      const [name, inline] = arg.slice(2).split('=', 2);
-      if (inline !== undefined) flags[name] = inline;
-      else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) flags[name] = argv[++i];
-      else flags[name] = true;
-    } else {
-      positional.push(arg);
-    }
-  }
-  return { positional, flags };
-}
-
-export function stringFlag(args: CliArgs, name: string): string | undefined {
-  const value = args.flags[name];
-  if (value === true) throw new CliUsageError(`--${name} needs a value`);
-  return value;
-}
-
-export function limitFlag(args: CliArgs, fallback = 50): number {
-  const raw = stringFlag(args, 'limit');
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 1000)
-    throw new CliUsageError('--limit must be an integer from 1 to 1000');
-  return Number(raw);
+export function oneOf<T extends string>(choices: readonly T[], value: string): T {
+  if (!(choices as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`Allowed choices are ${choices.join(', ')}.`);
+  return value as T;
 }

@@ -1,12 +1,30 @@
-import { parseArgs } from './cli-command';
+import { InvalidArgumentError } from 'commander';
+import { parseLimit, parseWholeNumber } from './cli-command';
+import { packageVersion } from './run-cli';
 import { formatTable } from './table';
 
-describe('parseArgs', () => {
-  it('separates words from flags in both --flag value and --flag=value forms', () => {
-    expect(parseArgs(['disputes', '--status', 'open', '--limit=5', 'x', '--verbose'])).toEqual({
-      positional: ['disputes', 'x'],
-      flags: { status: 'open', limit: '5', verbose: true },
-    });
+describe('option parsers', () => {
+  it.each(['1', '50', '1000'])('accepts --limit %s', (value) => {
+    expect(parseLimit(value)).toBe(Number(value));
+  });
+
+  it.each(['0', '1001', '-1', '2.5', 'ten', ''])('refuses --limit %j', (value) => {
+    expect(() => parseLimit(value)).toThrow(InvalidArgumentError);
+    expect(() => parseLimit(value)).toThrow('--limit must be an integer from 1 to 1000');
+  });
+
+  it('takes whole numbers only for a named flag', () => {
+    expect(parseWholeNumber('--older-than-minutes')('0')).toBe(0);
+    expect(() => parseWholeNumber('--older-than-minutes')('soon')).toThrow(
+      '--older-than-minutes must be a whole number',
+    );
+  });
+});
+
+describe('packageVersion', () => {
+  it("is package.json's version", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    expect(packageVersion()).toBe((require('../../package.json') as { version: string }).version);
   });
 });
 

@@ -1,15 +1,21 @@
+import type { Type } from '@nestjs/common';
+import type { CommandRunner } from 'nest-commander';
+import { databaseCommands } from '../database/migrate.cli';
 import { disputeCommands } from '../disputes/disputes.cli';
 import { refundCommands } from '../refunds/refunds.cli';
 import { subscriptionCommands } from '../subscriptions/subscriptions.cli';
 import { transactionCommands } from '../transactions/transactions.cli';
 import { webhookCommands } from '../webhooks/webhooks.cli';
-import type { CliCommand } from './cli-command';
 
-/** Every CLI command; a feature adds its own list here. `migrate` is built into run-cli. */
-export const CLI_COMMANDS: CliCommand[] = [
-  ...webhookCommands,
-  ...disputeCommands,
-  ...subscriptionCommands,
+/**
+ * Every CLI command class, sub-commands included; a feature lists its own in
+ * its `<feature>.cli.ts` and adds that list here.
+ */
+export const CLI_COMMANDS: Type<CommandRunner>[] = [
+  ...databaseCommands,
   ...transactionCommands,
+  ...subscriptionCommands,
+  ...disputeCommands,
+  ...webhookCommands,
   ...refundCommands,
 ];

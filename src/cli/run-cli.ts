@@ -1,129 +1,116 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { DataSource } from 'typeorm';
-import { AppModule } from '../app.module';
+import { Command, CommanderError, Help } from 'commander';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { inspect } from 'node:util';
+import { CommandFactory } from 'nest-commander';
 import { DomainError } from '../common/domain-error';
-import { JsonLogger } from '../common/json-logger';
-import { ConfigError, loadConfig, type AppConfig } from '../config/app-config';
-import {
-  EmbeddedDatabaseError,
-  resolveDatabase,
-  type DatabaseHandle,
-} from '../database/embedded-postgres';
-import { runMigrationsLocked } from '../database/migrations-runner';
-import { typeOrmOptions } from '../database/typeorm-options';
-import { CliUsageError, parseArgs, type CliArgs, type CliCommand, type CliIo } from './cli-command';
-import { CLI_COMMANDS } from './commands';
+import { ConfigError } from '../config/app-config';
+import { EmbeddedDatabaseError } from '../database/embedded-postgres';
+import { CliProgram, CliModule } from './cli.module';
+import { CliRuntime, type CliIo } from './cli-runtime';
 
-const MIGRATE_USAGE = 'migrate [--revert]';
+/** Errors a user can act on: one line on stderr, exit 1. */
+const EXPECTED_ERRORS = [ConfigError, EmbeddedDatabaseError, DomainError];
 
-function help(commands: readonly CliCommand[]): string {
-  const lines = [
-    [MIGRATE_USAGE, 'apply pending migrations (--revert undoes the last one)'],
-    ...commands.map((c) => [c.usage, c.description]),
-  ];
-  return [
-    'usage: payments <command>',
-    '',
-    ...lines.map(([usage, text]) => `  ${usage}\n      ${text}`),
-  ].join('\n');
-}
+/** Commander outcomes that are not failures. */
+const SUCCESS_CODES = new Set(['commander.helpDisplayed', 'commander.version']);
 
-function findCommand(
-  args: CliArgs,
-  commands: readonly CliCommand[],
-): { command: CliCommand; rest: CliArgs } | undefined {
-  const matches = commands
-    .filter((c) => c.path.every((word, i) => args.positional[i] === word))
-    .sort((a, b) => b.path.length - a.path.length);
-  const command = matches[0];
-  if (!command) return undefined;
-  return {
-    command,
-    rest: { positional: args.positional.slice(command.path.length), flags: args.flags },
-  };
-}
-
-async function migrate(url: string, args: CliArgs, io: CliIo): Promise<number> {
-  const dataSource = await new DataSource(typeOrmOptions(url)).initialize();
-  try {
-    if (args.flags.revert) {
-      await dataSource.undoLastMigration({ transaction: 'each' });
-      io.out('reverted the last migration');
-    } else {
-      const applied = await runMigrationsLocked(dataSource);
-      io.out(
-        applied.length === 0
-          ? 'database is up to date'
-          : applied.map((m) => `applied ${m.name}`).join('\n'),
-      );
+/** The version in the package.json above this file (src/cli/ and dist/src/cli/ alike). */
+export function packageVersion(from = __dirname): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'payment-service' && pkg.version) return pkg.version;
+    } catch {
+      // no package.json here: look further up
     }
-    return 0;
-  } finally {
-    await dataSource.destroy();
+    if (path.dirname(dir) === dir) return 'unknown';
   }
+}
+
+/** `payments webhooks replay <event-id>`: a command's full path, arguments and options. */
+function usageLine(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
+  const args = new Help().commandUsage(command).split(' ').slice(names.length);
+  const options = command.options.map((o) => `[${o.flags}]`);
+  const rest = args.filter((word) => word !== '[options]' && word !== '[command]');
+  return [...names, ...rest, ...options].join(' ');
+}
+
+function allCommands(command: Command): Command[] {
+  return command.commands.flatMap((sub) => [sub, ...allCommands(sub)]);
 }
 
 /**
- * The operator CLI (`payments <command>` / `npm run cli -- <command>`).
- * Returns the exit code; every expected failure is one line on stderr.
+ * Every command, however deep, behaves alike: errors go through `io` and end in a
+ * CommanderError (no process.exit), unknown options and extra arguments are errors,
+ * and an error is followed by the command's help.
+ */
+function configure(root: Command, io: CliIo): void {
+  root
+    .name('payments')
+    .description('Operator CLI of the payment service (same configuration as the service).')
+    .configureOutput({
+      writeOut: (text) => io.out(text.replace(/\n$/, '')),
+      writeErr: (text) => io.err(text.replace(/\n$/, '')),
+    })
+    .exitOverride()
+    .showHelpAfterError();
+  for (const command of allCommands(root)) {
+    command.copyInheritedSettings(command.parent!);
+    command.allowUnknownOption(false).allowExcessArguments(false);
+  }
+  root.addHelpText(
+    'after',
+    `\nAll commands:\n${allCommands(root)
+      // A group without options of its own (`refunds`) only leads to its commands.
+      .filter((c) => c.commands.length === 0 || c.options.length > 0)
+      .map((c) => `  ${usageLine(c)}`)
+      .join('\n')}`,
+  );
+}
+
+/**
+ * The operator CLI (`payments <command>` / `npm run cli -- <command>`) on
+ * nest-commander. Returns the exit code: 0 done, 1 failed (one line on stderr),
+ * 2 wrong usage (the message and the help text). `options.app`: run inside an
+ * app that is already running (e.g. an app hosting the service) instead of starting one.
  */
 export async function runCli(
   argv: readonly string[],
-  io: CliIo & { err(text: string): void },
-  env = process.env,
+  io: CliIo,
+  env: Record<string, string | undefined> = process.env,
+  options: { app?: INestApplicationContext } = {},
 ): Promise<number> {
-  const args = parseArgs(argv);
-  if (args.positional.length === 0 || args.flags.help || args.positional[0] === 'help') {
-    io.out(help(CLI_COMMANDS));
-    return args.positional.length === 0 && !args.flags.help ? 2 : 0;
-  }
-  const isMigrate = args.positional[0] === 'migrate';
-  const found = isMigrate ? undefined : findCommand(args, CLI_COMMANDS);
-  if (!isMigrate && !found) {
-    io.err(`unknown command "${args.positional.join(' ')}"\n\n${help(CLI_COMMANDS)}`);
-    return 2;
-  }
-
-  let config: AppConfig;
-  let database: DatabaseHandle | undefined;
-  let context: INestApplicationContext | undefined;
+  const runtime = new CliRuntime(io, env, options.app);
+  let failure: unknown;
+  const cli = await CommandFactory.createWithoutRunning(CliModule.forRoot(runtime), {
+    logger: false,
+    version: packageVersion(),
+    serviceErrorHandler: (error) => {
+      failure = error;
+    },
+  });
   try {
-    config = loadConfig(env);
-    database = await resolveDatabase(config.databaseUrl, config.dataDir, {
-      attachIfRunning: true,
-      logger: { log: () => undefined },
+    const { root } = cli.get(CliProgram);
+    configure(root, io);
+    await root.parseAsync([...argv], { from: 'user' }).catch((error: unknown) => {
+      failure = error;
     });
-    if (isMigrate) return await migrate(database.url, args, io);
-    // The CLI never runs the scheduled job itself; `disputes check-deadlines` runs it once on request.
-    context = await NestFactory.createApplicationContext(
-      AppModule.forRoot({
-        config: { ...config, disputeDeadlineCron: null },
-        databaseUrl: database.url,
-      }),
-      {
-        logger: new JsonLogger(config.logLevel === 'info' ? 'warn' : config.logLevel),
-        abortOnError: false,
-      },
-    );
-    return await found!.command.run(context, found!.rest, io);
-  } catch (error) {
-    if (
-      error instanceof ConfigError ||
-      error instanceof EmbeddedDatabaseError ||
-      error instanceof CliUsageError ||
-      error instanceof DomainError
-    ) {
-      io.err(
-        error instanceof CliUsageError
-          ? `${error.message}\nusage: payments ${found?.command.usage ?? MIGRATE_USAGE}`
-          : error.message,
-      );
-      return error instanceof CliUsageError ? 2 : 1;
-    }
-    throw error;
   } finally {
-    await context?.close();
-    await database?.stop();
+    await runtime.close();
+    await cli.close();
   }
+  if (failure === undefined) return runtime.exitCode;
+  if (failure instanceof CommanderError) return SUCCESS_CODES.has(failure.code) ? 0 : 2;
+  if (EXPECTED_ERRORS.some((type) => failure instanceof type)) {
+    io.err((failure as Error).message);
+    return 1;
+  }
+  throw failure instanceof Error ? failure : new Error(inspect(failure));
 }

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { ApiKeys } from './api-keys';
-import { PUBLIC_ROUTE } from './route-access.decorators';
+import { PUBLIC_ROUTE, type PublicRoute } from './route-access.decorators';
 
 /**
  * Default deny (DESIGN §8): when API_KEYS is set, every route needs
@@ -17,7 +17,7 @@ export class ApiKeyGuard implements CanActivate {
   private readonly keys: ApiKeys;
 
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly reflector: Reflector,
   ) {
     this.keys = new ApiKeys(config.apiKeys);
@@ -25,17 +25,20 @@ export class ApiKeyGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (!this.keys.enabled || context.getType() !== 'http') return true;
-    if (isPublicRoute(this.reflector, context)) return true;
+    const declared = publicRouteOf(this.reflector, context);
+    if (declared === true || (typeof declared === 'function' && declared(this.config))) return true;
     this.keys.verify(context.switchToHttp().getRequest<Request>().headers.authorization);
     return true;
   }
 }
 
-export function isPublicRoute(reflector: Reflector, context: ExecutionContext): boolean {
-  return (
-    reflector.getAllAndOverride<boolean | undefined>(PUBLIC_ROUTE, [
-      context.getHandler(),
-      context.getClass(),
-    ]) === true
-  );
+/** What the route declared with @Public() / @PublicWhen(), if anything. */
+export function publicRouteOf(
+  reflector: Reflector,
+  context: ExecutionContext,
+): PublicRoute | undefined {
+  return reflector.getAllAndOverride<PublicRoute | undefined>(PUBLIC_ROUTE, [
+    context.getHandler(),
+    context.getClass(),
+  ]);
 }

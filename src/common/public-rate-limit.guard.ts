@@ -1,6 +1,6 @@
 import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
-import { isPublicRoute } from './api-key.guard';
+import { publicRouteOf } from './api-key.guard';
 import { NO_RATE_LIMIT } from './route-access.decorators';
 
 /**
@@ -14,7 +14,8 @@ export class PublicRateLimitGuard extends ThrottlerGuard {
   protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return Promise.resolve(true);
     const skip =
-      !isPublicRoute(this.reflector, context) ||
+      // Always-public routes only: a @PublicWhen route (metrics) is a scraper, not a browser.
+      publicRouteOf(this.reflector, context) !== true ||
       this.reflector.getAllAndOverride<boolean | undefined>(NO_RATE_LIMIT, [
         context.getHandler(),
         context.getClass(),

@@ -1,4 +1,5 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config';
 
 /** Metadata key of @Public(): the route answers without an API key. */
 export const PUBLIC_ROUTE = 'payment:public-route';
@@ -20,6 +21,17 @@ export const NO_RATE_LIMIT = 'payment:no-rate-limit';
  * unless they also carry @SkipRateLimit().
  */
 export const Public = (): ClassDecorator & MethodDecorator => SetMetadata(PUBLIC_ROUTE, true);
+
+/**
+ * Public only when the configuration says so (e.g. /metrics with METRICS_PUBLIC=true);
+ * otherwise behind the key like any route. Never rate limited (a scraper).
+ */
+export const PublicWhen = (
+  condition: (config: AppConfig) => boolean,
+): ClassDecorator & MethodDecorator => SetMetadata(PUBLIC_ROUTE, condition);
+
+/** What @Public() / @PublicWhen() store. */
+export type PublicRoute = true | ((config: AppConfig) => boolean);
 
 /**
  * A route whose body is not JSON: `form` for the bundled pages' HTML forms,

@@ -26,6 +26,7 @@ describe('loadConfig', () => {
     expect(config.disputeDeadlineWarningHours).toBe(72);
     expect(config.apiKeys).toEqual([]);
     expect(config.migrationsRun).toBe(true);
+    expect(config.metricsPublic).toBe(false);
   });
 
   it.each([
@@ -66,6 +67,7 @@ describe('loadConfig', () => {
     [{ DISPUTE_DEADLINE_WARNING_HOURS: '-1' }, 'DISPUTE_DEADLINE_WARNING_HOURS must be an integer'],
     [{ MIGRATIONS_RUN: 'maybe' }, 'MIGRATIONS_RUN must be true or false'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of'],
+    [{ METRICS_PUBLIC: 'sometimes' }, 'METRICS_PUBLIC must be true or false'],
     [
       { STRIPE_API_BASE: 'http://127.0.0.1:12111/v1' },
       'STRIPE_API_BASE must be a scheme, host and port only',

@@ -46,6 +46,8 @@ export interface AppConfig {
   bodyLimitBytes: number;
   /** Keyless public routes (pages, status, sandbox page): requests per client per window. */
   publicRateLimit: { limit: number; windowSeconds: number };
+  /** METRICS_PUBLIC: GET /metrics without the API key (default false). */
+  metricsPublic: boolean;
 }
 
 /** Raised when the environment is invalid; main prints the problems and exits non-zero. */
@@ -226,6 +228,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       limit: integer('PUBLIC_RATE_LIMIT', 300, 1, 1_000_000),
       windowSeconds: integer('PUBLIC_RATE_LIMIT_WINDOW', 60, 1, 86400),
     },
+    metricsPublic: boolean('METRICS_PUBLIC', false),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -18,6 +18,7 @@ import { toDisputeResource, type DisputeResource } from './dispute.resource';
 import { DisputeDeadlineApproachingEvent, DisputeDeadlinePassedEvent } from './disputes.events';
 import { DisputeEntity } from './entities/dispute.entity';
 import { DomainEventPublisher } from '../events/domain-event.publisher';
+import { MetricsService } from '../metrics/metrics.service';
 
 export const DISPUTE_DEADLINE_JOB_NAME = 'dispute-deadline';
 const LOCK_KEY = 'payment:dispute-deadline-job';
@@ -80,6 +81,7 @@ export class DisputeDeadlineJob implements OnApplicationBootstrap, BeforeApplica
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly scheduler: SchedulerRegistry,
     private readonly publisher: DomainEventPublisher,
+    private readonly metrics: MetricsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -112,8 +114,16 @@ export class DisputeDeadlineJob implements OnApplicationBootstrap, BeforeApplica
     await run;
   }
 
-  /** One pass; safe to run any time and from several instances at once. */
-  async run(options: DeadlineRunOptions = {}): Promise<DeadlineRunSummary> {
+  /** One pass; safe to run any time and from several instances at once. Counted in payments_job_runs_total. */
+  run(options: DeadlineRunOptions = {}): Promise<DeadlineRunSummary> {
+    return this.metrics.timeJob(
+      DISPUTE_DEADLINE_JOB_NAME,
+      () => this.runOnce(options),
+      (summary) => (summary.skipped ? 'skipped' : 'succeeded'),
+    );
+  }
+
+  private async runOnce(options: DeadlineRunOptions): Promise<DeadlineRunSummary> {
     const now = options.now ?? new Date();
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     const runner = this.dataSource.createQueryRunner();

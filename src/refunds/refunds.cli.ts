@@ -1,29 +1,62 @@
-import { CliUsageError, stringFlag, type CliCommand } from '../cli/cli-command';
+import { Command, Option, SubCommand } from 'nest-commander';
+import { AppCommand, parseWholeNumber } from '../cli/cli-command';
 import { formatTable } from '../cli/table';
+import { toTransactionResource } from '../transactions/transaction.resource';
 import { RefundsService } from './refunds.service';
 
-export const refundCommands: CliCommand[] = [
-  {
-    path: ['refunds', 'retry-pending'],
-    usage: 'refunds retry-pending [--older-than-minutes N]',
-    description:
-      'send again the refunds whose provider call timed out or failed (same idempotency key: made at most once)',
-    async run(context, args, io) {
-      const raw = stringFlag(args, 'older-than-minutes') ?? '10';
-      if (!/^\d+$/.test(raw))
-        throw new CliUsageError('--older-than-minutes must be a whole number');
-      const results = await context.get(RefundsService).retryPending(Number(raw));
-      io.out(
-        formatTable(results, [
-          { header: 'REFUND', value: (r) => r.refund.id },
-          { header: 'CHARGE', value: (r) => r.refund.parentTransactionId },
-          { header: 'AMOUNT', value: (r) => `${r.refund.amount} ${r.refund.currency}` },
-          { header: 'STATUS', value: (r) => r.refund.status },
-          { header: 'PROVIDER REFUND', value: (r) => r.refund.providerRefundId },
-          { header: 'ERROR', value: (r) => r.error },
-        ]),
-      );
-      return results.some((r) => r.error) ? 1 : 0;
-    },
-  },
-];
+@SubCommand({
+  name: 'retry-pending',
+  description:
+    'send again the refunds whose provider call timed out or failed (same idempotency key: made at most once)',
+})
+export class RefundsRetryPendingCommand extends AppCommand {
+  @Option({
+    flags: '--older-than-minutes <n>',
+    description: 'only refunds pending for at least n minutes',
+    defaultValue: 10,
+  })
+  parseOlderThan(value: string): number {
+    return parseWholeNumber('--older-than-minutes')(value);
+  }
+
+  @Option({ flags: '--json', description: 'print JSON instead of a table' })
+  parseJson(): boolean {
+    return true;
+  }
+
+  async run(_args: string[], options: { olderThanMinutes: number; json?: boolean }) {
+    const results = await (
+      await this.service(RefundsService)
+    ).retryPending(options.olderThanMinutes);
+    if (results.some((r) => r.error)) this.cli.exitCode = 1;
+    if (options.json) {
+      return this.cli.json({
+        refunds: results.map((r) => ({ refund: toTransactionResource(r.refund), error: r.error })),
+      });
+    }
+    this.cli.out(
+      formatTable(results, [
+        { header: 'REFUND', value: (r) => r.refund.id },
+        { header: 'CHARGE', value: (r) => r.refund.parentTransactionId },
+        { header: 'AMOUNT', value: (r) => `${r.refund.amount} ${r.refund.currency}` },
+        { header: 'STATUS', value: (r) => r.refund.status },
+        { header: 'PROVIDER REFUND', value: (r) => r.refund.providerRefundId },
+        { header: 'ERROR', value: (r) => r.error },
+      ]),
+    );
+  }
+}
+
+@Command({
+  name: 'refunds',
+  description: 'refund maintenance (see its commands)',
+  subCommands: [RefundsRetryPendingCommand],
+})
+export class RefundsCommand extends AppCommand {
+  run(): Promise<void> {
+    return Promise.resolve(this.usageError('refunds needs a command'));
+  }
+}
+
+/** This feature's `payments` commands (listed in src/cli/commands.ts). */
+export const refundCommands = [RefundsCommand, RefundsRetryPendingCommand];

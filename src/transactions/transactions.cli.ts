@@ -1,7 +1,9 @@
-import { CliUsageError, limitFlag, stringFlag, type CliCommand } from '../cli/cli-command';
+import { Command, Option } from 'nest-commander';
+import { ListCommand, oneOf, type ListOptions } from '../cli/cli-command';
 import { formatTable } from '../cli/table';
 import { TRANSACTION_STATUSES, TRANSACTION_TYPES } from './dto/list-transactions.query';
 import type { TransactionStatus, TransactionType } from './entities/transaction.entity';
+import { toTransactionResource } from './transaction.resource';
 import { TransactionsService } from './transactions.service';
 
 /** 2900 usd → "29.00 usd" (minor units shown with the currency's usual two decimals; jpy has none). */
@@ -29,49 +31,74 @@ function money(amount: number, currency: string): string {
     : `${(amount / 100).toFixed(2)} ${currency}`;
 }
 
-export const transactionCommands: CliCommand[] = [
-  {
-    path: ['transactions'],
-    usage: `transactions [--status ${TRANSACTION_STATUSES.join('|')}] [--type charge|refund] [--customer-ref REF] [--limit N]`,
-    description: 'list transactions, newest first',
-    async run(context, args, io) {
-      const status = stringFlag(args, 'status') as TransactionStatus | undefined;
-      if (status && !TRANSACTION_STATUSES.includes(status)) {
-        throw new CliUsageError(`--status must be one of ${TRANSACTION_STATUSES.join(', ')}`);
-      }
-      const type = stringFlag(args, 'type') as TransactionType | undefined;
-      if (type && !TRANSACTION_TYPES.includes(type))
-        throw new CliUsageError(`--type must be one of ${TRANSACTION_TYPES.join(', ')}`);
-      const customerRef = stringFlag(args, 'customer-ref');
-      const { rows, total } = await context
-        .get(TransactionsService)
-        .list({ status, type, customerRef }, { page: 1, pageSize: limitFlag(args) });
-      io.out(
-        formatTable(rows, [
-          { header: 'ID', value: (r) => r.id },
-          { header: 'TYPE', value: (r) => r.type },
-          { header: 'STATUS', value: (r) => r.status },
-          { header: 'AMOUNT', value: (r) => money(r.amount, r.currency) },
-          {
-            header: 'REFUNDED',
-            value: (r) => (r.amountRefunded > 0 ? money(r.amountRefunded, r.currency) : null),
-          },
-          { header: 'CUSTOMER REF', value: (r) => r.customerRef },
-          {
-            header: 'PROVIDER ID',
-            value: (r) =>
-              r.providerRefundId ??
-              r.providerPaymentIntentId ??
-              r.providerInvoiceId ??
-              r.providerChargeId,
-          },
-          { header: 'CHECKOUT SESSION', value: (r) => r.checkoutSessionId },
-          { header: 'CREATED', value: (r) => r.createdAt },
-        ]),
-      );
-      if (rows.length > 0 && total > rows.length)
-        io.out(`(${rows.length} of ${total}; --limit N for more)`);
-      return 0;
+@Command({ name: 'transactions', description: 'list transactions, newest first' })
+export class TransactionsCommand extends ListCommand {
+  @Option({
+    flags: '--status <status>',
+    description: 'only transactions in this status',
+    choices: [...TRANSACTION_STATUSES],
+  })
+  parseStatus(value: string): string {
+    return oneOf(TRANSACTION_STATUSES, value);
+  }
+
+  @Option({
+    flags: '--type <type>',
+    description: 'charges or refunds only',
+    choices: [...TRANSACTION_TYPES],
+  })
+  parseType(value: string): string {
+    return oneOf(TRANSACTION_TYPES, value);
+  }
+
+  @Option({ flags: '--customer-ref <ref>', description: "only this app user's transactions" })
+  parseCustomerRef(value: string): string {
+    return value;
+  }
+
+  async run(
+    _args: string[],
+    options: ListOptions & {
+      status?: TransactionStatus;
+      type?: TransactionType;
+      customerRef?: string;
     },
-  },
-];
+  ) {
+    const { rows, total } = await (
+      await this.service(TransactionsService)
+    ).list(
+      { status: options.status, type: options.type, customerRef: options.customerRef },
+      { page: 1, pageSize: options.limit },
+    );
+    if (options.json)
+      return this.cli.json({ transactions: rows.map(toTransactionResource), total });
+    this.cli.out(
+      formatTable(rows, [
+        { header: 'ID', value: (r) => r.id },
+        { header: 'TYPE', value: (r) => r.type },
+        { header: 'STATUS', value: (r) => r.status },
+        { header: 'AMOUNT', value: (r) => money(r.amount, r.currency) },
+        {
+          header: 'REFUNDED',
+          value: (r) => (r.amountRefunded > 0 ? money(r.amountRefunded, r.currency) : null),
+        },
+        { header: 'CUSTOMER REF', value: (r) => r.customerRef },
+        {
+          header: 'PROVIDER ID',
+          value: (r) =>
+            r.providerRefundId ??
+            r.providerPaymentIntentId ??
+            r.providerInvoiceId ??
+            r.providerChargeId,
+        },
+        { header: 'CHECKOUT SESSION', value: (r) => r.checkoutSessionId },
+        { header: 'CREATED', value: (r) => r.createdAt },
+      ]),
+    );
+    if (rows.length > 0 && total > rows.length)
+      this.cli.out(`(${rows.length} of ${total}; --limit N for more)`);
+  }
+}
+
+/** This feature's `payments` commands (listed in src/cli/commands.ts). */
+export const transactionCommands = [TransactionsCommand];

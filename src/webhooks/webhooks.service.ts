@@ -9,6 +9,7 @@ import {
 } from '../payment-provider/payment-provider.interface';
 import type { ProviderEvent } from '../payment-provider/payment-provider.types';
 import { NotFoundError } from '../common/domain-error';
+import { MetricsService } from '../metrics/metrics.service';
 import { WebhookEventEntity, type WebhookEventStatus } from './entities/webhook-event.entity';
 import { WebhookHandlerRegistry, type PendingDomainEvent } from './webhook-handler.registry';
 
@@ -41,6 +42,7 @@ export class WebhooksService {
     @InjectPaymentProvider() private readonly provider: PaymentProvider,
     private readonly registry: WebhookHandlerRegistry,
     private readonly publisher: DomainEventPublisher,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Verifies, stores and processes one delivery. Throws WebhookVerificationError (400) before storing anything. */
@@ -48,10 +50,23 @@ export class WebhooksService {
     rawBody: Buffer,
     headers: RequestHeaders,
   ): Promise<{ eventId: string; outcome: WebhookOutcome }> {
-    const event = this.provider.parseWebhook(rawBody, headers);
-    await this.store(event);
-    const outcome = await this.process(event);
-    return { eventId: event.id, outcome };
+    let event: ProviderEvent;
+    try {
+      event = this.provider.parseWebhook(rawBody, headers);
+    } catch (error) {
+      this.metrics.webhookRejected();
+      throw error;
+    }
+    this.metrics.webhookReceived(event.type);
+    try {
+      await this.store(event);
+      const outcome = await this.process(event);
+      this.metrics.webhookHandled(event.type, outcome);
+      return { eventId: event.id, outcome };
+    } catch (error) {
+      this.metrics.webhookHandled(event.type, 'failed');
+      throw error;
+    }
   }
 
   /** Reprocesses a stored event (CLI `webhooks replay`), whatever its status. */

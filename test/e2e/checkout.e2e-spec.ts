@@ -634,7 +634,9 @@ describe('checkout (e2e, sandbox)', () => {
         },
       );
       expect(bad).toBe(2);
-      expect(usage.join('\n')).toContain('--status must be one of');
+      expect(usage.join('\n')).toContain(
+        "argument 'weird' is invalid. Allowed choices are pending, ",
+      );
     });
   });
 

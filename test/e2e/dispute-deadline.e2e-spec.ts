@@ -264,7 +264,7 @@ describe('the dispute evidence-deadline job', () => {
     expect(out.join('\n')).toContain('EVIDENCE DUE BY');
 
     expect(await runCli(['disputes', '--status', 'bogus'], io, env)).toBe(2);
-    expect(err.join('\n')).toContain('--status must be one of open');
+    expect(err.join('\n')).toContain("argument 'bogus' is invalid. Allowed choices are open, ");
   });
 });
 

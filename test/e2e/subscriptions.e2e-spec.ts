@@ -1,5 +1,5 @@
 import { Injectable, Module } from '@nestjs/common';
-import { parseArgs } from '../../src/cli/cli-command';
+import { runCli } from '../../src/cli/run-cli';
 import { OnPaymentEvent } from '../../src/events/on-payment-event.decorator';
 import { PaymentEvents } from '../../src/events/payment-events';
 import {
@@ -8,7 +8,6 @@ import {
 } from '../../src/payment-provider/payment-provider.interface';
 import { SandboxStore } from '../../src/payment-provider/sandbox/sandbox.store';
 import type { SubscriptionResource } from '../../src/subscriptions/subscription.resource';
-import { subscriptionCommands } from '../../src/subscriptions/subscriptions.cli';
 import type {
   InvoicePaidEvent,
   InvoiceSummary,
@@ -341,17 +340,31 @@ describe('subscriptions on the sandbox provider', () => {
     });
 
     it('lists subscriptions from the CLI, filtered like the API', async () => {
-      const [command] = subscriptionCommands;
       const lines: string[] = [];
+      const errors: string[] = [];
       const run = (argv: string[]) =>
-        command.run(t.app, parseArgs(argv), { out: (text) => lines.push(text) });
+        runCli(
+          ['subscriptions', ...argv],
+          { out: (text) => lines.push(text), err: (text) => errors.push(text) },
+          t.env,
+          { app: t.app },
+        );
 
       expect(await run(['--customer-ref', 'user-list-a', '--status', 'active'])).toBe(0);
       const [header, , row, ...rest] = lines.join('\n').split('\n');
       expect(header).toMatch(/^ID\s+STATUS\s+PLAN\s+CUSTOMER REF/);
       expect(row).toMatch(/\bactive\s+Pro Monthly\s+user-list-a\b/);
       expect(rest).toEqual([]);
-      await expect(run(['--status', 'gone'])).rejects.toThrow('--status must be one of');
+
+      lines.length = 0;
+      expect(await run(['--customer-ref', 'user-list-a', '--status', 'active', '--json'])).toBe(0);
+      expect(JSON.parse(lines.join('\n'))).toEqual({
+        subscriptions: [expect.objectContaining({ customer_ref: 'user-list-a', status: 'active' })],
+        total: 1,
+      });
+
+      expect(await run(['--status', 'gone'])).toBe(2);
+      expect(errors.join('\n')).toContain("argument 'gone' is invalid. Allowed choices are");
     });
 
     it('answers 404 for an unknown subscription and 400 for bad filters', async () => {

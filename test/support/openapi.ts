@@ -1,3 +1,4 @@
+import { registeredRoutes } from './route-table';
 import type { INestApplication } from '@nestjs/common';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -14,33 +15,23 @@ export const CLIENT_PROGRAM = path.join(CLIENT_DIR, 'client-program.ts');
 export type Json = Record<string, any>;
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-export interface RegisteredRoute {
+export interface DocumentedRoute {
   method: HttpMethod;
   /** In OpenAPI form: /api/v1/payment/refund/{transactionId} */
   path: string;
 }
 
 /**
- * Every route the app's Express router serves (what Nest registered), in OpenAPI
- * form; the documentation routes (/docs…) that SwaggerModule adds are left out.
+ * Every route the app serves (see route-table.ts), in OpenAPI form; the
+ * documentation routes (/docs…) that SwaggerModule adds are left out.
  */
-export function registeredRoutes(app: INestApplication): RegisteredRoute[] {
-  const express = app.getHttpAdapter().getInstance();
-  const stack: Json[] = express.router.stack;
-  const routes: RegisteredRoute[] = [];
-  for (const layer of stack) {
-    const route = layer.route;
-    if (!route || typeof route.path !== 'string') continue;
-    if (route.path === '/docs' || route.path.startsWith('/docs')) continue;
-    for (const method of Object.keys(route.methods)) {
-      if (method === '_all') continue;
-      routes.push({
-        method: method as HttpMethod,
-        path: route.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}'),
-      });
-    }
-  }
-  return routes;
+export function documentedRoutes(app: INestApplication): DocumentedRoute[] {
+  return registeredRoutes(app)
+    .filter((route) => !route.path.startsWith('/docs'))
+    .map((route) => ({
+      method: route.method as HttpMethod,
+      path: route.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}'),
+    }));
 }
 
 /** Generates the client types from a document, as a user would: the openapi-typescript CLI. */

@@ -52,8 +52,10 @@ export function registeredRoutes(app: INestApplication): RegisteredRoute[] {
     .router;
   const routes: RegisteredRoute[] = [];
   for (const layer of router.stack) {
-    if (!layer.route) continue;
+    // Nest mounts middleware (forRoutes) as a wildcard route on every method: not a route of ours.
+    if (!layer.route || layer.route.path.includes('*')) continue;
     for (const method of Object.keys(layer.route.methods)) {
+      if (method === '_all') continue;
       const path = layer.route.path;
       routes.push({ method, path, isPublic: publicByRoute.get(`${method} ${path}`) });
     }

@@ -4,6 +4,7 @@ import * as net from 'node:net';
 import supertest from 'supertest';
 import type { DataSource } from 'typeorm';
 import { createApp } from '../../src/bootstrap';
+import type { RootLogger } from '../../src/common/logging';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
@@ -35,7 +36,12 @@ const TEST_ENV: Record<string, string> = {
  */
 export async function createTestApp(
   env: Record<string, string> = {},
-  options: { database?: TestDatabase; imports?: ModuleMetadata['imports'] } = {},
+  options: {
+    database?: TestDatabase;
+    imports?: ModuleMetadata['imports'];
+    /** A host logger (pino) instead of the default one. */
+    logger?: RootLogger;
+  } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
   const port = await freePort();
@@ -49,7 +55,10 @@ export async function createTestApp(
     DATABASE_URL: database.url,
   };
   const config = loadConfig(effectiveEnv);
-  const app = await createApp(config, database.url, { imports: options.imports });
+  const app = await createApp(config, database.url, {
+    imports: options.imports,
+    logger: options.logger,
+  });
   await app.listen(port, '127.0.0.1');
   let closed = false;
   return {

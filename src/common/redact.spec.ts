@@ -1,4 +1,4 @@
-import { redact } from './json-logger';
+import { redact, redactText } from './redact';
 
 describe('redact', () => {
   it.each([
@@ -20,5 +20,15 @@ describe('redact', () => {
         nested: [{ password: '[redacted]', ok: 1 }],
       },
     });
+  });
+});
+
+describe('redactText', () => {
+  it.each([
+    ['/x?api_key=abc123&page=2', '/x?api_key=[redacted]&page=2'],
+    ['/x?page=1&access_token=t0k', '/x?page=1&access_token=[redacted]'],
+    ['/api/v1/payment/transactions?status=failed', '/api/v1/payment/transactions?status=failed'],
+  ])('removes secret query parameters from %s', (input, expected) => {
+    expect(redactText(input)).toBe(expected);
   });
 });
