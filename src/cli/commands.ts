@@ -1,4 +1,5 @@
 import { disputeCommands } from '../disputes/disputes.cli';
+import { eventCommands } from '../events/events.cli';
 import { refundCommands } from '../refunds/refunds.cli';
 import { subscriptionCommands } from '../subscriptions/subscriptions.cli';
 import { transactionCommands } from '../transactions/transactions.cli';
@@ -12,4 +13,5 @@ export const CLI_COMMANDS: CliCommand[] = [
   ...subscriptionCommands,
   ...transactionCommands,
   ...refundCommands,
+  ...eventCommands,
 ];

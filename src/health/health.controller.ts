@@ -3,11 +3,15 @@ import { ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
+import { EventsService, type EventBacklog } from '../events/events.service';
 
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly events: EventsService,
+  ) {}
 
   /** Liveness: the process answers. */
   @Get()
@@ -16,14 +20,18 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: the database answers. 503 otherwise. */
+  /**
+   * Readiness: the database answers. 503 otherwise. The body also shows the
+   * durable event backlog (DESIGN §8): undelivered deliveries, dead ones, and
+   * the age of the oldest undelivered event.
+   */
   @Get('ready')
   async ready(
     @Res({ passthrough: true }) response: Response,
-  ): Promise<{ status: string; database: string }> {
+  ): Promise<{ status: string; database: string; events?: EventBacklog }> {
     try {
       await this.dataSource.query('SELECT 1');
-      return { status: 'ok', database: 'up' };
+      return { status: 'ok', database: 'up', events: await this.events.backlog() };
     } catch {
       response.status(HttpStatus.SERVICE_UNAVAILABLE);
       return { status: 'unavailable', database: 'down' };
