@@ -126,8 +126,9 @@ export class EventDelivery implements OnModuleInit {
         const delay = retryDelayMs(retryBaseMs, attempts);
         await client.query(
           `UPDATE payment_event_delivery
-              SET status = $2, last_error = $3, updated_at = now(),
-                  next_attempt_at = CASE WHEN $2 = 'dead' THEN NULL ELSE now() + make_interval(secs => $4::float8 / 1000) END
+              SET status = $2::text, last_error = $3, updated_at = now(),
+                  next_attempt_at = CASE WHEN $2::text = 'dead' THEN NULL
+                                         ELSE now() + make_interval(secs => $4::float8 / 1000) END
             WHERE id = $1`,
           [next.id, dead ? 'dead' : 'failed', message, delay],
         );

@@ -131,6 +131,7 @@ export class JobEngine implements OnApplicationBootstrap, BeforeApplicationShutd
     await this.runner?.stop().catch((error: unknown) =>
       this.logger.warn({ msg: 'job engine stop failed', error: (error as Error)?.message }),
     );
+    await this.aliveLocks;
     this.aliveClient?.release();
     await this.pool?.end();
   }
@@ -173,7 +174,16 @@ export class JobEngine implements OnApplicationBootstrap, BeforeApplicationShutd
     return dead;
   }
 
-  private async holdAliveLock(workerId: string): Promise<void> {
+  private aliveLocks: Promise<unknown> = Promise.resolve();
+
+  /** One query at a time on the dedicated connection. */
+  private holdAliveLock(workerId: string): Promise<void> {
+    const next = this.aliveLocks.then(() => this.takeAliveLock(workerId));
+    this.aliveLocks = next;
+    return next;
+  }
+
+  private async takeAliveLock(workerId: string): Promise<void> {
     try {
       await this.aliveClient?.query('SELECT pg_advisory_lock($1, hashtext($2))', [
         WORKER_ALIVE_LOCK,

@@ -4,6 +4,7 @@ import { OnPaymentEvent } from '../../src/events/on-payment-event.decorator';
 import { PaymentEvents } from '../../src/events/payment-events';
 import { RefundsModule } from '../../src/refunds/refunds.module';
 import { RefundsService } from '../../src/refunds/refunds.service';
+import { waitForPaymentEvents } from '../../src/events/wait-for-payment-events';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 // ---- The README's example: refund and revoke on an early fraud warning --------------------------
@@ -86,6 +87,8 @@ describe('README example: refund and revoke access on an early fraud warning', (
       .post('/sandbox/simulate/fraud-warning')
       .send({ payment_intent_id: charge.provider_payment_intent_id })
       .expect(201);
+    // The listener runs on the job engine after the webhook's commit.
+    await waitForPaymentEvents(t.app);
 
     const after = (
       await t.http.get(`/api/v1/payment/transactions/${charge.id as number}`).expect(200)
