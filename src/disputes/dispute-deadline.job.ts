@@ -178,8 +178,7 @@ export class DisputeDeadlineJob
           FLAG_BATCH,
           [now, batchSize],
           (rows) => this.announcePassed(rows),
-          (manager, rows) =>
-            this.events(manager, rows, now, PaymentEvents.DISPUTE_DEADLINE_PASSED),
+          (manager, rows) => this.events(manager, rows, now, PaymentEvents.DISPUTE_DEADLINE_PASSED),
         );
         const warnUntil = new Date(
           now.getTime() + this.config.disputeDeadlineWarningHours * 3600_000,

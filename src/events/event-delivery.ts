@@ -31,7 +31,9 @@ export function retryDelayMs(baseMs: number, attempts: number): number {
 /** The payload as the listener sees it: plain data, `occurredAt` a Date again. */
 export function revivePayload(payload: Record<string, unknown>): Record<string, unknown> {
   const occurredAt = payload.occurredAt;
-  return typeof occurredAt === 'string' ? { ...payload, occurredAt: new Date(occurredAt) } : payload;
+  return typeof occurredAt === 'string'
+    ? { ...payload, occurredAt: new Date(occurredAt) }
+    : payload;
 }
 
 /**

@@ -87,10 +87,11 @@ export class EventsService {
           aggregate: row.aggregate_key,
         });
       for (const [key, pair] of pairs) {
-        await manager.query(
-          `SELECT ${JOB_SCHEMA}.add_job($1, $2::json, job_key := $3)`,
-          [DELIVER_TASK, JSON.stringify(pair), key],
-        );
+        await manager.query(`SELECT ${JOB_SCHEMA}.add_job($1, $2::json, job_key := $3)`, [
+          DELIVER_TASK,
+          JSON.stringify(pair),
+          key,
+        ]);
       }
       return updated.map((row) => row.id);
     });
@@ -109,7 +110,8 @@ export class EventsService {
     return {
       undelivered: row.undelivered,
       dead: row.dead,
-      oldest_undelivered_age_seconds: row.oldest === null ? null : Math.round(row.oldest * 1000) / 1000,
+      oldest_undelivered_age_seconds:
+        row.oldest === null ? null : Math.round(row.oldest * 1000) / 1000,
     };
   }
 
@@ -117,7 +119,9 @@ export class EventsService {
    * Resolves once every committed event has been delivered to every durable
    * listener (or parked dead). For tests of app code: no sleeps.
    */
-  async waitUntilDelivered(options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<void> {
+  async waitUntilDelivered(
+    options: { timeoutMs?: number; intervalMs?: number } = {},
+  ): Promise<void> {
     const timeoutMs = options.timeoutMs ?? 10_000;
     const deadline = Date.now() + timeoutMs;
     for (;;) {

@@ -128,9 +128,11 @@ export class JobEngine implements OnApplicationBootstrap, BeforeApplicationShutd
   async beforeApplicationShutdown(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     await this.sweeping;
-    await this.runner?.stop().catch((error: unknown) =>
-      this.logger.warn({ msg: 'job engine stop failed', error: (error as Error)?.message }),
-    );
+    await this.runner
+      ?.stop()
+      .catch((error: unknown) =>
+        this.logger.warn({ msg: 'job engine stop failed', error: (error as Error)?.message }),
+      );
     await this.aliveLocks;
     this.aliveClient?.release();
     await this.pool?.end();
@@ -190,7 +192,10 @@ export class JobEngine implements OnApplicationBootstrap, BeforeApplicationShutd
         workerId,
       ]);
     } catch (error) {
-      this.logger.warn({ msg: 'could not take a worker alive lock', error: (error as Error).message });
+      this.logger.warn({
+        msg: 'could not take a worker alive lock',
+        error: (error as Error).message,
+      });
     }
   }
 

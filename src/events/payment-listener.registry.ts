@@ -34,11 +34,9 @@ export class PaymentListenerRegistry implements OnModuleInit {
         const fn = instance[method];
         if (typeof fn !== 'function') continue;
         const metadata = Reflect.getMetadata(ON_PAYMENT_EVENT, fn) as
-          | PaymentListenerMetadata[]
-          | undefined;
+          PaymentListenerMetadata[] | undefined;
         if (!metadata?.length) continue;
-        const name =
-          metadata.find((m) => m.name)?.name ?? `${instance.constructor.name}.${method}`;
+        const name = metadata.find((m) => m.name)?.name ?? `${instance.constructor.name}.${method}`;
         if (this.listeners.has(name))
           throw new Error(
             `Two @OnPaymentEvent listeners are named "${name}": give one a name ({ name: '…' })`,
@@ -50,7 +48,10 @@ export class PaymentListenerRegistry implements OnModuleInit {
         });
       }
     }
-    this.logger.log({ msg: 'durable payment event listeners', listeners: [...this.listeners.keys()] });
+    this.logger.log({
+      msg: 'durable payment event listeners',
+      listeners: [...this.listeners.keys()],
+    });
   }
 
   get(name: string): PaymentListener | undefined {

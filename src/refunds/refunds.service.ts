@@ -143,7 +143,9 @@ export class RefundsService {
     // Announced once, with the answer's commit: by the request that made the row, or by the
     // retry that got the first answer.
     const recorded = await this.reservations.confirm(refund, snapshot, (confirmed) =>
-      !retry || confirmed.firstAnswer ? [this.refundCreated(confirmed.refund, confirmed.charge)] : [],
+      !retry || confirmed.firstAnswer
+        ? [this.refundCreated(confirmed.refund, confirmed.charge)]
+        : [],
     );
     return { refund: recorded.refund, charge: recorded.charge };
   }

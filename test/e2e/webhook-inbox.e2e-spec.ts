@@ -206,7 +206,11 @@ describe('webhook inbox with Stripe-signed events (e2e)', () => {
       // eslint-disable-next-line @typescript-eslint/no-misused-promises
       emitter.off(PaymentEvents.TRANSACTION_SUCCEEDED, exploding);
     }
-    expect(await inboxRow(event.id)).toEqual({ status: 'processed', attempts: 1, last_error: null });
+    expect(await inboxRow(event.id)).toEqual({
+      status: 'processed',
+      attempts: 1,
+      last_error: null,
+    });
     const rows = await chargeRows(paymentIntentId);
     expect(rows).toHaveLength(1);
     expect(rows[0].status).toBe('succeeded');
@@ -241,7 +245,9 @@ describe('webhook inbox with Stripe-signed events (e2e)', () => {
     }
     expect((await inboxRow(event.id))?.status).toBe('failed');
     expect(
-      await t.dataSource.query(`SELECT 1 FROM payment_outbox WHERE provider_event_id = $1`, [event.id]),
+      await t.dataSource.query(`SELECT 1 FROM payment_outbox WHERE provider_event_id = $1`, [
+        event.id,
+      ]),
     ).toEqual([]);
 
     const out: string[] = [];
