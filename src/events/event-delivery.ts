@@ -15,7 +15,7 @@ const MAX_BACKOFF_MS = 3_600_000;
 
 interface NextDelivery {
   id: string;
-  status: 'pending' | 'failed';
+  /** After the claim (counted before the call); null when not due. */
   attempts: number;
   due: boolean;
   next_attempt_at: Date | null;
@@ -97,15 +97,45 @@ export class EventDelivery implements OnModuleInit {
     helpers: JobHelpers,
   ): Promise<void> {
     const { maxAttempts, retryBaseMs } = this.config.events;
-    for (let delivered = 0; delivered < MAX_PER_RUN; delivered++) {
+    // The delivery just made, marked delivered in the same round trip that claims the next one.
+    let deliveredId = '0';
+    for (let count = 0; ; count++) {
+      if (count === MAX_PER_RUN) {
+        // Yield to other work: mark the last one, and a new job goes on with the rest.
+        await client.query(
+          `UPDATE payment_event_delivery
+              SET status = 'delivered', delivered_at = now(), next_attempt_at = NULL, updated_at = now()
+            WHERE id = $1`,
+          [deliveredId],
+        );
+        helpers.logger.debug(`yielding after ${MAX_PER_RUN} deliveries`);
+        await this.reschedule(client, listener, aggregate, 0);
+        return;
+      }
       const { rows } = await client.query<NextDelivery>(
-        `SELECT d.id, d.status, d.attempts, d.next_attempt_at,
-                (d.next_attempt_at IS NULL OR d.next_attempt_at <= now()) AS due, e.name, e.payload
-           FROM payment_event_delivery d JOIN payment_outbox e ON e.id = d.event_id
-          WHERE d.listener = $1 AND d.aggregate_key = $2 AND d.status IN ('pending', 'failed')
-          ORDER BY d.event_id LIMIT 1`,
-        [listener, aggregate],
+        `WITH next AS (
+           SELECT d.id, d.event_id, d.next_attempt_at,
+                  (d.next_attempt_at IS NULL OR d.next_attempt_at <= now()) AS due
+             FROM payment_event_delivery d
+            WHERE d.listener = $1 AND d.aggregate_key = $2 AND d.status IN ('pending', 'failed')
+              AND d.id <> $3::bigint
+            ORDER BY d.event_id LIMIT 1
+         ), done AS (
+           UPDATE payment_event_delivery
+              SET status = 'delivered', delivered_at = now(), next_attempt_at = NULL, updated_at = now()
+            WHERE id = $3::bigint RETURNING id
+         ), claimed AS (
+           UPDATE payment_event_delivery d SET attempts = d.attempts + 1, updated_at = now()
+             FROM next WHERE d.id = next.id AND next.due
+           RETURNING d.id, d.attempts
+         )
+         SELECT next.id, next.due, next.next_attempt_at, claimed.attempts, e.name, e.payload,
+                (SELECT count(*) FROM done)::int AS done
+           FROM next JOIN payment_outbox e ON e.id = next.event_id
+           LEFT JOIN claimed ON claimed.id = next.id`,
+        [listener, aggregate, deliveredId],
       );
+      deliveredId = '0';
       const next = rows[0];
       if (!next) return;
       if (!next.due) {
@@ -113,11 +143,7 @@ export class EventDelivery implements OnModuleInit {
         await this.reschedule(client, listener, aggregate, wait);
         return;
       }
-      const attempts = next.attempts + 1;
-      await client.query(
-        `UPDATE payment_event_delivery SET attempts = $2, updated_at = now() WHERE id = $1`,
-        [next.id, attempts],
-      );
+      const attempts = next.attempts;
       try {
         await handle(revivePayload(next.payload));
       } catch (error) {
@@ -151,15 +177,8 @@ export class EventDelivery implements OnModuleInit {
         await this.reschedule(client, listener, aggregate, delay);
         return;
       }
-      await client.query(
-        `UPDATE payment_event_delivery
-            SET status = 'delivered', delivered_at = now(), next_attempt_at = NULL, updated_at = now()
-          WHERE id = $1`,
-        [next.id],
-      );
+      deliveredId = next.id;
     }
-    helpers.logger.debug(`yielding after ${MAX_PER_RUN} deliveries`);
-    await this.reschedule(client, listener, aggregate, 0);
   }
 
   /** A job for the pair at now + delayMs (this job is locked, so the engine adds a new one). */

@@ -37,7 +37,11 @@ export class EventOutbox {
     private readonly emitter: EventEmitter2,
   ) {}
 
-  /** Writes the events inside `manager`'s open transaction; they exist if and only if it commits. */
+  /**
+   * Writes the events inside `manager`'s open transaction; they exist if and only if it
+   * commits. One job per (listener, aggregate): a job already waiting for that pair
+   * absorbs the new delivery (job key, run_at kept so a backoff is not cut short).
+   */
   async record(manager: EntityManager, events: readonly DomainEvent[]): Promise<void> {
     if (events.length === 0) return;
     if (!manager.queryRunner?.isTransactionActive)
@@ -69,11 +73,13 @@ export class EventOutbox {
            FROM ev JOIN unnest($2::text[], $3::text[]) AS s(listener, event) ON s.event = ev.name
          RETURNING listener, aggregate_key
        )
-       SELECT count(${JOB_SCHEMA}.add_job($4,
-                json_build_object('listener', listener, 'aggregate', aggregate_key),
-                job_key := 'payment-event:' || listener || ':' || aggregate_key,
-                job_key_mode := 'preserve_run_at')) AS jobs
-         FROM (SELECT DISTINCT listener, aggregate_key FROM del) d`,
+       SELECT (SELECT count(*) FROM ${JOB_SCHEMA}.add_jobs(specs.list, true)) AS jobs
+         FROM (SELECT array_agg(ROW($4::text,
+                        json_build_object('listener', listener, 'aggregate', aggregate_key),
+                        NULL, NULL, NULL, 'payment-event:' || listener || ':' || aggregate_key, NULL, NULL
+                      )::${JOB_SCHEMA}.job_spec) AS list
+                 FROM (SELECT DISTINCT listener, aggregate_key FROM del) pairs) specs
+        WHERE specs.list IS NOT NULL`,
       [JSON.stringify(rows), listeners, subscribed, DELIVER_TASK],
     );
   }
