@@ -27,6 +27,7 @@ export class EventOutbox1795790000000 implements MigrationInterface {
         "event_id" bigint NOT NULL,
         "listener" character varying(200) NOT NULL,
         "aggregate_key" character varying(300) NOT NULL,
+        "shard" smallint NOT NULL DEFAULT 0,
         "status" character varying(20) NOT NULL DEFAULT 'pending',
         "attempts" integer NOT NULL DEFAULT 0,
         "last_error" text,
@@ -39,7 +40,11 @@ export class EventOutbox1795790000000 implements MigrationInterface {
         CONSTRAINT "fk_payment_event_delivery_event" FOREIGN KEY ("event_id") REFERENCES "payment_outbox"("id") ON DELETE CASCADE,
         CONSTRAINT "ck_payment_event_delivery_status" CHECK ("status" IN ('pending', 'failed', 'delivered', 'dead'))
       )`);
-    // The drain reads the next undelivered delivery of one listener + aggregate, in commit order.
+    // The drain walks one listener's shard in commit order, and checks that nothing earlier of the
+    // same aggregate is still undelivered.
+    await queryRunner.query(`
+      CREATE INDEX "ix_payment_event_delivery_shard" ON "payment_event_delivery" ("listener", "shard", "event_id")
+      WHERE status IN ('pending', 'failed')`);
     await queryRunner.query(`
       CREATE INDEX "ix_payment_event_delivery_undelivered" ON "payment_event_delivery" ("listener", "aggregate_key", "event_id")
       WHERE status IN ('pending', 'failed')`);

@@ -6,19 +6,17 @@ import { DELIVER_TASK, deliverJobKey, type DeliverJobPayload } from './event-out
 import { JOB_SCHEMA, JobEngine } from './job-engine';
 import { PaymentListenerRegistry } from './payment-listener.registry';
 
-/** Namespace of the advisory locks that let one drain at a time work on a listener + aggregate. */
+/** Namespace of the advisory locks that let one drain at a time work on a listener + shard. */
 const DRAIN_LOCK = 7_310_002;
 /** Deliveries per job before it yields to other work (it re-enqueues itself). */
-const MAX_PER_RUN = 50;
+const MAX_PER_RUN = 200;
 const MAX_ERROR_LENGTH = 2000;
 const MAX_BACKOFF_MS = 3_600_000;
 
-interface NextDelivery {
+interface ClaimedDelivery {
   id: string;
-  /** After the claim (counted before the call); null when not due. */
+  /** Counted before the call. */
   attempts: number;
-  due: boolean;
-  next_attempt_at: Date | null;
   name: string;
   payload: Record<string, unknown>;
 }
@@ -37,15 +35,17 @@ export function revivePayload(payload: Record<string, unknown>): Record<string, 
 }
 
 /**
- * Delivers one durable listener's events of one aggregate, in commit order
- * (outbox id), one at a time. A job per (listener, aggregate) drains every
- * undelivered delivery; a session advisory lock keeps two drains of the same
- * pair apart (graphile-worker starts a new job when one is added while its
- * namesake runs). A throw is recorded on the delivery, which waits its backoff
- * (the job re-enqueues itself for then) and blocks the later events of that
- * aggregate for that listener only; after EVENT_MAX_ATTEMPTS it is parked
- * `dead` and the next event goes on. The attempt is counted before the call,
- * so a delivery that kills the process also ends `dead` in the end.
+ * Delivers one durable listener's events of one shard of aggregates. The next
+ * delivery is the oldest (outbox id = commit order for an aggregate) that is due
+ * and has nothing earlier of its aggregate still undelivered: so one aggregate's
+ * events reach the listener in commit order, while a failing aggregate (waiting
+ * its backoff) does not hold up the others. A session advisory lock keeps two
+ * drains of one (listener, shard) apart (graphile-worker starts a new job when
+ * one is added while its namesake runs). A throw is recorded on the delivery
+ * (`failed`, retried after EVENT_RETRY_BASE_MS × 2^(attempts−1)); after
+ * EVENT_MAX_ATTEMPTS it is parked `dead` and the aggregate's next event goes on.
+ * The attempt is counted before the call, so a delivery that kills the process
+ * also ends `dead` in the end.
  */
 @Injectable()
 export class EventDelivery implements OnModuleInit {
@@ -63,12 +63,12 @@ export class EventDelivery implements OnModuleInit {
     );
   }
 
-  async drain({ listener, aggregate }: DeliverJobPayload, helpers: JobHelpers): Promise<void> {
+  async drain({ listener, shard }: DeliverJobPayload, helpers: JobHelpers): Promise<void> {
     const target = this.listeners.get(listener);
     // Another version of the app may know it (a rolling deploy): the engine retries the job.
     if (!target) throw new Error(`no @OnPaymentEvent listener named "${listener}" in this process`);
     const client = await this.engine.pgPool.connect();
-    const lockKey = `${listener}|${aggregate}`;
+    const lockKey = `${listener}|${shard}`;
     try {
       const { rows } = await client.query<{ locked: boolean }>(
         'SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked',
@@ -76,11 +76,11 @@ export class EventDelivery implements OnModuleInit {
       );
       if (!rows[0].locked) {
         // Another drain is on it; look again shortly in case it finished before seeing our event.
-        await this.reschedule(client, listener, aggregate, 200);
+        await this.reschedule(client, listener, shard, 200);
         return;
       }
       try {
-        await this.drainLocked(client, listener, aggregate, target.handle, helpers);
+        await this.drainLocked(client, listener, shard, target.handle, helpers);
       } finally {
         await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [DRAIN_LOCK, lockKey]);
       }
@@ -92,7 +92,7 @@ export class EventDelivery implements OnModuleInit {
   private async drainLocked(
     client: PoolClient,
     listener: string,
-    aggregate: string,
+    shard: number,
     handle: (payload: unknown) => Promise<unknown>,
     helpers: JobHelpers,
   ): Promise<void> {
@@ -102,23 +102,22 @@ export class EventDelivery implements OnModuleInit {
     for (let count = 0; ; count++) {
       if (count === MAX_PER_RUN) {
         // Yield to other work: mark the last one, and a new job goes on with the rest.
-        await client.query(
-          `UPDATE payment_event_delivery
-              SET status = 'delivered', delivered_at = now(), next_attempt_at = NULL, updated_at = now()
-            WHERE id = $1`,
-          [deliveredId],
-        );
+        await this.markDelivered(client, deliveredId);
         helpers.logger.debug(`yielding after ${MAX_PER_RUN} deliveries`);
-        await this.reschedule(client, listener, aggregate, 0);
+        await this.reschedule(client, listener, shard, 0);
         return;
       }
-      const { rows } = await client.query<NextDelivery>(
+      const { rows } = await client.query<ClaimedDelivery>(
         `WITH next AS (
-           SELECT d.id, d.event_id, d.next_attempt_at,
-                  (d.next_attempt_at IS NULL OR d.next_attempt_at <= now()) AS due
-             FROM payment_event_delivery d
-            WHERE d.listener = $1 AND d.aggregate_key = $2 AND d.status IN ('pending', 'failed')
+           SELECT d.id, d.event_id FROM payment_event_delivery d
+            WHERE d.listener = $1 AND d.shard = $2 AND d.status IN ('pending', 'failed')
               AND d.id <> $3::bigint
+              AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now())
+              AND NOT EXISTS (
+                SELECT 1 FROM payment_event_delivery p
+                 WHERE p.listener = d.listener AND p.aggregate_key = d.aggregate_key
+                   AND p.status IN ('pending', 'failed') AND p.event_id < d.event_id
+                   AND p.id <> $3::bigint)
             ORDER BY d.event_id LIMIT 1
          ), done AS (
            UPDATE payment_event_delivery
@@ -126,72 +125,104 @@ export class EventDelivery implements OnModuleInit {
             WHERE id = $3::bigint RETURNING id
          ), claimed AS (
            UPDATE payment_event_delivery d SET attempts = d.attempts + 1, updated_at = now()
-             FROM next WHERE d.id = next.id AND next.due
+             FROM next WHERE d.id = next.id
            RETURNING d.id, d.attempts
          )
-         SELECT next.id, next.due, next.next_attempt_at, claimed.attempts, e.name, e.payload,
-                (SELECT count(*) FROM done)::int AS done
-           FROM next JOIN payment_outbox e ON e.id = next.event_id
-           LEFT JOIN claimed ON claimed.id = next.id`,
-        [listener, aggregate, deliveredId],
+         SELECT claimed.id, claimed.attempts, e.name, e.payload, (SELECT count(*) FROM done)::int AS done
+           FROM claimed JOIN next ON next.id = claimed.id JOIN payment_outbox e ON e.id = next.event_id`,
+        [listener, shard, deliveredId],
       );
       deliveredId = '0';
       const next = rows[0];
-      if (!next) return;
-      if (!next.due) {
-        const wait = Math.max(0, next.next_attempt_at!.getTime() - Date.now());
-        await this.reschedule(client, listener, aggregate, wait);
+      if (!next) {
+        await this.scheduleNextRetry(client, listener, shard);
         return;
       }
-      const attempts = next.attempts;
       try {
         await handle(revivePayload(next.payload));
+        deliveredId = next.id;
       } catch (error) {
-        const message = (
-          error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-        ).slice(0, MAX_ERROR_LENGTH);
-        const dead = attempts >= maxAttempts;
-        const delay = retryDelayMs(retryBaseMs, attempts);
-        await client.query(
-          `UPDATE payment_event_delivery
-              SET status = $2::text, last_error = $3, updated_at = now(),
-                  next_attempt_at = CASE WHEN $2::text = 'dead' THEN NULL
-                                         ELSE now() + make_interval(secs => $4::float8 / 1000) END
-            WHERE id = $1`,
-          [next.id, dead ? 'dead' : 'failed', message, delay],
-        );
-        const log = {
-          msg: dead
-            ? `payment event listener ${listener} failed ${attempts} times: delivery parked dead`
-            : `payment event listener ${listener} failed; retried in ${delay} ms`,
-          delivery_id: next.id,
-          event: next.name,
-          attempts,
-          error: message,
-        };
-        if (dead) {
-          this.logger.error(log);
-          continue;
-        }
-        this.logger.warn(log);
-        await this.reschedule(client, listener, aggregate, delay);
-        return;
+        await this.recordFailure(client, listener, next, error, maxAttempts, retryBaseMs);
       }
-      deliveredId = next.id;
     }
   }
 
-  /** A job for the pair at now + delayMs (this job is locked, so the engine adds a new one). */
+  private async markDelivered(client: PoolClient, id: string): Promise<void> {
+    await client.query(
+      `UPDATE payment_event_delivery
+          SET status = 'delivered', delivered_at = now(), next_attempt_at = NULL, updated_at = now()
+        WHERE id = $1`,
+      [id],
+    );
+  }
+
+  private async recordFailure(
+    client: PoolClient,
+    listener: string,
+    delivery: ClaimedDelivery,
+    error: unknown,
+    maxAttempts: number,
+    retryBaseMs: number,
+  ): Promise<void> {
+    const message = (
+      error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+    ).slice(0, MAX_ERROR_LENGTH);
+    const dead = delivery.attempts >= maxAttempts;
+    const delay = retryDelayMs(retryBaseMs, delivery.attempts);
+    await client.query(
+      `UPDATE payment_event_delivery
+          SET status = $2::text, last_error = $3, updated_at = now(),
+              next_attempt_at = CASE WHEN $2::text = 'dead' THEN NULL
+                                     ELSE now() + make_interval(secs => $4::float8 / 1000) END
+        WHERE id = $1`,
+      [delivery.id, dead ? 'dead' : 'failed', message, delay],
+    );
+    const log = {
+      msg: dead
+        ? `payment event listener ${listener} failed ${delivery.attempts} times: delivery parked dead`
+        : `payment event listener ${listener} failed; retried in ${delay} ms`,
+      delivery_id: delivery.id,
+      event: delivery.name,
+      attempts: delivery.attempts,
+      error: message,
+    };
+    if (dead) this.logger.error(log);
+    else this.logger.warn(log);
+  }
+
+  /** Nothing due now: a job for when the earliest retry of the shard is due, if any. */
+  private async scheduleNextRetry(
+    client: PoolClient,
+    listener: string,
+    shard: number,
+  ): Promise<void> {
+    const { rows } = await client.query<{ waiting: number; due_in_ms: number | null }>(
+      `SELECT count(*)::int AS waiting,
+              GREATEST(0, extract(epoch FROM min(next_attempt_at) - now()) * 1000)::float8 AS due_in_ms
+         FROM payment_event_delivery
+        WHERE listener = $1 AND shard = $2 AND status IN ('pending', 'failed')`,
+      [listener, shard],
+    );
+    if (rows[0].waiting === 0) return;
+    await this.reschedule(client, listener, shard, rows[0].due_in_ms ?? 1000);
+  }
+
+  /**
+   * A job for the pair at now + delayMs (this job is locked, so the engine adds a new
+   * one). A job added meanwhile by a new event is due now and keeps its time: it will
+   * look again itself.
+   */
   private async reschedule(
     client: PoolClient,
     listener: string,
-    aggregate: string,
+    shard: number,
     delayMs: number,
   ): Promise<void> {
     await client.query(
-      `SELECT ${JOB_SCHEMA}.add_job($1, json_build_object('listener', $2::text, 'aggregate', $3::text),
-                run_at := now() + make_interval(secs => $5::float8 / 1000), job_key := $4)`,
-      [DELIVER_TASK, listener, aggregate, deliverJobKey(listener, aggregate), delayMs],
+      `SELECT ${JOB_SCHEMA}.add_job($1, json_build_object('listener', $2::text, 'shard', $3::int),
+                run_at := now() + make_interval(secs => $5::float8 / 1000), job_key := $4,
+                job_key_mode := 'preserve_run_at')`,
+      [DELIVER_TASK, listener, shard, deliverJobKey(listener, shard), delayMs],
     );
   }
 }

@@ -9,14 +9,22 @@ import { PaymentListenerRegistry } from './payment-listener.registry';
 
 export const DELIVER_TASK = 'payment_event_deliver';
 
-/** The job that delivers one listener's events of one aggregate (see EventDelivery). */
+/**
+ * Each listener's deliveries are spread over this many shards by aggregate: one
+ * job (and one drain at a time) per listener and shard, so a burst of events
+ * becomes a few jobs that each deliver many, while aggregates of different
+ * shards are delivered in parallel.
+ */
+export const DELIVERY_SHARDS = 4;
+
+/** The job that delivers one listener's events of one shard (see EventDelivery). */
 export interface DeliverJobPayload {
   listener: string;
-  aggregate: string;
+  shard: number;
 }
 
-export const deliverJobKey = (listener: string, aggregate: string): string =>
-  `payment-event:${listener}:${aggregate}`;
+export const deliverJobKey = (listener: string, shard: number): string =>
+  `payment-event:${listener}:${shard}`;
 
 /** Collects the events of one transaction. */
 export type EmitEvent = <N extends PaymentEventName>(name: N, payload: PaymentEventMap[N]) => void;
@@ -39,8 +47,8 @@ export class EventOutbox {
 
   /**
    * Writes the events inside `manager`'s open transaction; they exist if and only if it
-   * commits. One job per (listener, aggregate): a job already waiting for that pair
-   * absorbs the new delivery (job key, run_at kept so a backoff is not cut short).
+   * commits. One job per (listener, shard): a job already waiting for that pair absorbs
+   * the new delivery (job key, run_at kept so a backoff is not cut short).
    */
   async record(manager: EntityManager, events: readonly DomainEvent[]): Promise<void> {
     if (events.length === 0) return;
@@ -68,19 +76,20 @@ export class EventOutbox {
          SELECT name, aggregate_type, aggregate_id, payload, provider_event_id FROM input ORDER BY ord
          RETURNING id, name, aggregate_type, aggregate_id
        ), del AS (
-         INSERT INTO payment_event_delivery (event_id, listener, aggregate_key)
-         SELECT ev.id, s.listener, ev.aggregate_type || ':' || ev.aggregate_id
+         INSERT INTO payment_event_delivery (event_id, listener, aggregate_key, shard)
+         SELECT ev.id, s.listener, ev.aggregate_type || ':' || ev.aggregate_id,
+                ((hashtext(ev.aggregate_type || ':' || ev.aggregate_id)::bigint % $5) + $5) % $5
            FROM ev JOIN unnest($2::text[], $3::text[]) AS s(listener, event) ON s.event = ev.name
-         RETURNING listener, aggregate_key
+         RETURNING listener, shard
        )
        SELECT (SELECT count(*) FROM ${JOB_SCHEMA}.add_jobs(specs.list, true)) AS jobs
          FROM (SELECT array_agg(ROW($4::text,
-                        json_build_object('listener', listener, 'aggregate', aggregate_key),
-                        NULL, NULL, NULL, 'payment-event:' || listener || ':' || aggregate_key, NULL, NULL
+                        json_build_object('listener', listener, 'shard', shard),
+                        NULL, NULL, NULL, 'payment-event:' || listener || ':' || shard, NULL, NULL
                       )::${JOB_SCHEMA}.job_spec) AS list
-                 FROM (SELECT DISTINCT listener, aggregate_key FROM del) pairs) specs
+                 FROM (SELECT DISTINCT listener, shard FROM del) pairs) specs
         WHERE specs.list IS NOT NULL`,
-      [JSON.stringify(rows), listeners, subscribed, DELIVER_TASK],
+      [JSON.stringify(rows), listeners, subscribed, DELIVER_TASK, DELIVERY_SHARDS],
     );
   }
 

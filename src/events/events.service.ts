@@ -66,25 +66,25 @@ export class EventsService {
    */
   async retry(target: { id: number } | { dead: true }): Promise<number[]> {
     return this.dataSource.transaction(async (manager) => {
-      const rows = await manager.query<{ id: number; listener: string; aggregate_key: string }[]>(
+      const rows = await manager.query<{ id: number; listener: string; shard: number }[]>(
         'id' in target
           ? `UPDATE payment_event_delivery SET status = 'pending', attempts = 0, next_attempt_at = NULL,
                     delivered_at = NULL, updated_at = now() WHERE id = $1
-             RETURNING id::int AS id, listener, aggregate_key`
+             RETURNING id::int AS id, listener, shard`
           : `UPDATE payment_event_delivery SET status = 'pending', attempts = 0, next_attempt_at = NULL,
                     updated_at = now() WHERE status = 'dead'
-             RETURNING id::int AS id, listener, aggregate_key`,
+             RETURNING id::int AS id, listener, shard`,
         'id' in target ? [target.id] : [],
       );
       // TypeORM answers an UPDATE with [rows, count].
       const updated = (rows as unknown as [typeof rows, number])[0];
       if ('id' in target && updated.length === 0)
         throw new NotFoundError('Event delivery', String(target.id));
-      const pairs = new Map<string, { listener: string; aggregate: string }>();
+      const pairs = new Map<string, { listener: string; shard: number }>();
       for (const row of updated)
-        pairs.set(deliverJobKey(row.listener, row.aggregate_key), {
+        pairs.set(deliverJobKey(row.listener, row.shard), {
           listener: row.listener,
-          aggregate: row.aggregate_key,
+          shard: row.shard,
         });
       for (const [key, pair] of pairs) {
         await manager.query(`SELECT ${JOB_SCHEMA}.add_job($1, $2::json, job_key := $3)`, [
