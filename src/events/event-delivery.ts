@@ -10,6 +10,8 @@ import { PaymentListenerRegistry } from './payment-listener.registry';
 const DRAIN_LOCK = 7_310_002;
 /** Deliveries per job before it yields to other work (it re-enqueues itself). */
 const MAX_PER_RUN = 200;
+/** Deliveries claimed per round trip (heads of distinct aggregates; called one after another). */
+const BATCH_SIZE = 20;
 const MAX_ERROR_LENGTH = 2000;
 const MAX_BACKOFF_MS = 3_600_000;
 
@@ -97,62 +99,68 @@ export class EventDelivery implements OnModuleInit {
     helpers: JobHelpers,
   ): Promise<void> {
     const { maxAttempts, retryBaseMs } = this.config.events;
-    // The delivery just made, marked delivered in the same round trip that claims the next one.
-    let deliveredId = '0';
-    for (let count = 0; ; count++) {
-      if (count === MAX_PER_RUN) {
-        // Yield to other work: mark the last one, and a new job goes on with the rest.
-        await this.markDelivered(client, deliveredId);
-        helpers.logger.debug(`yielding after ${MAX_PER_RUN} deliveries`);
+    // The deliveries just made, marked delivered in the same round trip that claims the next batch.
+    let delivered: string[] = [];
+    for (let count = 0; ; ) {
+      if (count >= MAX_PER_RUN) {
+        // Yield to other work: mark the last ones, and a new job goes on with the rest.
+        await this.markDelivered(client, delivered);
+        helpers.logger.debug(`yielding after ${count} deliveries`);
         await this.reschedule(client, listener, shard, 0);
         return;
       }
+      // A batch of heads: the oldest due delivery of each aggregate whose earlier events are all
+      // delivered (or dead), in commit order; at most one per aggregate.
       const { rows } = await client.query<ClaimedDelivery>(
         `WITH next AS (
            SELECT d.id, d.event_id FROM payment_event_delivery d
             WHERE d.listener = $1 AND d.shard = $2 AND d.status IN ('pending', 'failed')
-              AND d.id <> $3::bigint
+              AND d.id <> ALL($3::bigint[])
               AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now())
               AND NOT EXISTS (
                 SELECT 1 FROM payment_event_delivery p
                  WHERE p.listener = d.listener AND p.aggregate_key = d.aggregate_key
                    AND p.status IN ('pending', 'failed') AND p.event_id < d.event_id
-                   AND p.id <> $3::bigint)
-            ORDER BY d.event_id LIMIT 1
+                   AND p.id <> ALL($3::bigint[]))
+            ORDER BY d.event_id LIMIT $4
          ), done AS (
            UPDATE payment_event_delivery
               SET status = 'delivered', delivered_at = now(), next_attempt_at = NULL, updated_at = now()
-            WHERE id = $3::bigint RETURNING id
+            WHERE id = ANY($3::bigint[]) RETURNING id
          ), claimed AS (
            UPDATE payment_event_delivery d SET attempts = d.attempts + 1, updated_at = now()
              FROM next WHERE d.id = next.id
            RETURNING d.id, d.attempts
          )
          SELECT claimed.id, claimed.attempts, e.name, e.payload, (SELECT count(*) FROM done)::int AS done
-           FROM claimed JOIN next ON next.id = claimed.id JOIN payment_outbox e ON e.id = next.event_id`,
-        [listener, shard, deliveredId],
+           FROM claimed JOIN next ON next.id = claimed.id JOIN payment_outbox e ON e.id = next.event_id
+          ORDER BY next.event_id`,
+        [listener, shard, delivered, BATCH_SIZE],
       );
-      deliveredId = '0';
-      const next = rows[0];
-      if (!next) {
+      delivered = [];
+      if (rows.length === 0) {
         await this.scheduleNextRetry(client, listener, shard);
         return;
       }
-      try {
-        await handle(revivePayload(next.payload));
-        deliveredId = next.id;
-      } catch (error) {
-        await this.recordFailure(client, listener, next, error, maxAttempts, retryBaseMs);
+      for (const next of rows) {
+        count++;
+        try {
+          await handle(revivePayload(next.payload));
+          delivered.push(next.id);
+        } catch (error) {
+          await this.recordFailure(client, listener, next, error, maxAttempts, retryBaseMs);
+        }
       }
     }
   }
 
-  private async markDelivered(client: PoolClient, id: string): Promise<void> {
+  private async markDelivered(client: PoolClient, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
     await client.query(
       `UPDATE payment_event_delivery
           SET status = 'delivered', delivered_at = now(), next_attempt_at = NULL, updated_at = now()
-        WHERE id = $1`,
-      [id],
+        WHERE id = ANY($1::bigint[])`,
+      [ids],
     );
   }
 

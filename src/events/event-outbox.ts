@@ -48,7 +48,8 @@ export class EventOutbox {
   /**
    * Writes the events inside `manager`'s open transaction; they exist if and only if it
    * commits. One job per (listener, shard): a job already waiting for that pair absorbs
-   * the new delivery (job key, run_at kept so a backoff is not cut short).
+   * the new delivery (job key, run_at kept so a backoff is not cut short). The keys are
+   * upserted in one order in every transaction, so two webhooks never deadlock on them.
    */
   async record(manager: EntityManager, events: readonly DomainEvent[]): Promise<void> {
     if (events.length === 0) return;
@@ -86,7 +87,7 @@ export class EventOutbox {
          FROM (SELECT array_agg(ROW($4::text,
                         json_build_object('listener', listener, 'shard', shard),
                         NULL, NULL, NULL, 'payment-event:' || listener || ':' || shard, NULL, NULL
-                      )::${JOB_SCHEMA}.job_spec) AS list
+                      )::${JOB_SCHEMA}.job_spec ORDER BY listener, shard) AS list
                  FROM (SELECT DISTINCT listener, shard FROM del) pairs) specs
         WHERE specs.list IS NOT NULL`,
       [JSON.stringify(rows), listeners, subscribed, DELIVER_TASK, DELIVERY_SHARDS],
