@@ -97,7 +97,11 @@ export async function runCli(
     // The CLI never runs the scheduled job itself; `disputes check-deadlines` runs it once on request.
     context = await NestFactory.createApplicationContext(
       AppModule.forRoot({
-        config: { ...config, disputeDeadlineCron: null, events: { ...config.events, worker: false } },
+        config: {
+          ...config,
+          disputeDeadlineCron: null,
+          events: { ...config.events, worker: false },
+        },
         databaseUrl: database.url,
       }),
       {

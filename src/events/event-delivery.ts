@@ -101,7 +101,7 @@ export class EventDelivery implements OnModuleInit {
     const { maxAttempts, retryBaseMs } = this.config.events;
     // The deliveries just made, marked delivered in the same round trip that claims the next batch.
     let delivered: string[] = [];
-    for (let count = 0; ; ) {
+    for (let count = 0; ;) {
       if (count >= MAX_PER_RUN) {
         // Yield to other work: mark the last ones, and a new job goes on with the rest.
         await this.markDelivered(client, delivered);

@@ -124,7 +124,7 @@ export class EventOutbox {
   async transaction<T>(work: (manager: EntityManager, emit: EmitEvent) => Promise<T>): Promise<T> {
     const events: DomainEvent[] = [];
     const emit: EmitEvent = (name, payload) => {
-      events.push({ name, payload } as DomainEvent);
+      events.push({ name, payload });
     };
     const result = await this.dataSource.transaction(async (manager) => {
       events.length = 0;

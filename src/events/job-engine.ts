@@ -201,8 +201,10 @@ export class JobEngine implements OnApplicationBootstrap, BeforeApplicationShutd
 
   private workerLogger(): WorkerLogger {
     return new WorkerLogger((scope) => (level, message, meta) => {
-      if (level === 'error') this.logger.error({ msg: message, scope, ...meta });
-      else if (level === 'warning') this.logger.warn({ msg: message, scope });
+      // LogLevel is a const enum (not usable under isolatedModules): compare its string values.
+      const name = String(level);
+      if (name === 'error') this.logger.error({ msg: message, scope, ...meta });
+      else if (name === 'warning') this.logger.warn({ msg: message, scope });
     });
   }
 }

@@ -118,7 +118,7 @@ export class WebhooksService {
           eventType: event.type,
           occurredAt: event.occurredAt,
           rerun: row.status !== 'received',
-          emit: (name, payload) => pending.push({ name, payload } as DomainEvent),
+          emit: (name, payload) => pending.push({ name, payload }),
         });
         await this.outbox.record(manager, pending);
         await manager.update(WebhookEventEntity, row.id, {
