@@ -1,4 +1,11 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnModuleInit,
+} from '@nestjs/common';
 import type { JobHelpers } from 'graphile-worker';
 import type { PoolClient } from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -14,6 +21,7 @@ const MAX_PER_RUN = 200;
 const BATCH_SIZE = 20;
 const MAX_ERROR_LENGTH = 2000;
 const MAX_BACKOFF_MS = 3_600_000;
+const REQUEUE_EVERY_MS = 3000;
 
 interface ClaimedDelivery {
   id: string;
@@ -50,8 +58,12 @@ export function revivePayload(payload: Record<string, unknown>): Record<string, 
  * also ends `dead` in the end.
  */
 @Injectable()
-export class EventDelivery implements OnModuleInit {
+export class EventDelivery
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
+{
   private readonly logger = new Logger(EventDelivery.name);
+  private requeueTimer?: NodeJS.Timeout;
+  private requeueing?: Promise<void>;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -63,6 +75,53 @@ export class EventDelivery implements OnModuleInit {
     this.engine.registerTask(DELIVER_TASK, (payload, helpers) =>
       this.drain(payload as DeliverJobPayload, helpers),
     );
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.events.worker) return;
+    this.requeueTimer = setInterval(() => {
+      this.requeueing ??= this.requeueStranded()
+        .then(() => undefined)
+        .catch((error: unknown) =>
+          this.logger.warn({ msg: 'requeue sweep failed', error: (error as Error)?.message }),
+        )
+        .finally(() => (this.requeueing = undefined));
+    }, REQUEUE_EVERY_MS);
+    this.requeueTimer.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.requeueTimer) clearInterval(this.requeueTimer);
+    await this.requeueing;
+  }
+
+  /**
+   * The safety net: a due delivery that has waited a while with no job for its
+   * (listener, shard) gets one. graphile-worker's job keys leave a narrow window
+   * in which a delivery committed while its shard's job was being picked up is
+   * not seen by that job and gets no new one; this closes it (and any other
+   * lost job) within a few seconds. Returns the pairs requeued.
+   */
+  async requeueStranded(): Promise<{ listener: string; shard: number }[]> {
+    const { rows } = await this.engine.pgPool.query<{ listener: string; shard: number }>(
+      `SELECT DISTINCT d.listener, d.shard FROM payment_event_delivery d
+        WHERE d.status IN ('pending', 'failed')
+          AND d.updated_at < now() - interval '2 seconds'
+          AND (d.next_attempt_at IS NULL OR d.next_attempt_at < now() - interval '2 seconds')
+          AND NOT EXISTS (
+            SELECT 1 FROM ${JOB_SCHEMA}._private_jobs j
+             WHERE j.key = 'payment-event:' || d.listener || ':' || d.shard)`,
+    );
+    for (const { listener, shard } of rows) {
+      await this.engine.pgPool.query(
+        `SELECT ${JOB_SCHEMA}.add_job($1, json_build_object('listener', $2::text, 'shard', $3::int),
+                  job_key := $4, job_key_mode := 'preserve_run_at')`,
+        [DELIVER_TASK, listener, shard, deliverJobKey(listener, shard)],
+      );
+    }
+    if (rows.length > 0)
+      this.logger.warn({ msg: 'requeued deliveries that had no job', pairs: rows });
+    return rows;
   }
 
   async drain({ listener, shard }: DeliverJobPayload, helpers: JobHelpers): Promise<void> {

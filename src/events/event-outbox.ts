@@ -8,6 +8,8 @@ import type { PaymentEventName } from './payment-events';
 import { PaymentListenerRegistry } from './payment-listener.registry';
 
 export const DELIVER_TASK = 'payment_event_deliver';
+/** Namespace of the transaction locks taken on job keys before they are upserted. */
+const KEY_LOCK = 7_310_003;
 
 /**
  * Each listener's deliveries are spread over this many shards by aggregate: one
@@ -48,8 +50,8 @@ export class EventOutbox {
   /**
    * Writes the events inside `manager`'s open transaction; they exist if and only if it
    * commits. One job per (listener, shard): a job already waiting for that pair absorbs
-   * the new delivery (job key, run_at kept so a backoff is not cut short). The keys are
-   * upserted in one order in every transaction, so two webhooks never deadlock on them.
+   * the new delivery (job key, run_at kept so a backoff is not cut short). Transactions
+   * sharing keys lock them in one order first, so two webhooks never deadlock on them.
    */
   async record(manager: EntityManager, events: readonly DomainEvent[]): Promise<void> {
     if (events.length === 0) return;
@@ -88,8 +90,14 @@ export class EventOutbox {
                         json_build_object('listener', listener, 'shard', shard),
                         NULL, NULL, NULL, 'payment-event:' || listener || ':' || shard, NULL, NULL
                       )::${JOB_SCHEMA}.job_spec ORDER BY listener, shard) AS list
-                 FROM (SELECT DISTINCT listener, shard FROM del) pairs) specs
-        WHERE specs.list IS NOT NULL`,
+                 FROM (SELECT DISTINCT listener, shard FROM del) pairs) specs,
+              -- add_jobs() locks the key rows in no set order: transactions sharing keys take
+              -- them first, in one order (volatile calls run after the sort), so none deadlock.
+              (SELECT count(*) AS n FROM (
+                 SELECT pg_advisory_xact_lock(${KEY_LOCK}, k) FROM (
+                   SELECT DISTINCT hashtext('payment-event:' || listener || ':' || shard) AS k FROM del
+                 ) keys ORDER BY k) taken) locks
+        WHERE specs.list IS NOT NULL AND locks.n >= 0`,
       [JSON.stringify(rows), listeners, subscribed, DELIVER_TASK, DELIVERY_SHARDS],
     );
   }

@@ -1,11 +1,14 @@
 import { Injectable, Module } from '@nestjs/common';
 import Stripe from 'stripe';
 import { runCli } from '../../src/cli/run-cli';
+import { DisputeDeadlineJob } from '../../src/disputes/dispute-deadline.job';
 import type {
   DisputeCreatedEvent,
+  DisputeDeadlinePassedEvent,
   DisputeUpdatedEvent,
   FraudWarningCreatedEvent,
 } from '../../src/disputes/disputes.events';
+import { EventDelivery } from '../../src/events/event-delivery';
 import { EventsService } from '../../src/events/events.service';
 import { OnPaymentEvent } from '../../src/events/on-payment-event.decorator';
 import { PaymentEvents } from '../../src/events/payment-events';
@@ -64,18 +67,24 @@ class SiblingListener {
   }
 }
 
-/** The README's first seed example as a durable listener: grant access once the payment is in. */
+/** A synchronous durable listener; and one on the deadline job's events. */
 @Injectable()
-class GrantAccessOnWarning {
-  readonly granted: string[] = [];
+class WarningAndDeadlineLog {
+  readonly warnings: string[] = [];
+  readonly deadlines: string[] = [];
 
   @OnPaymentEvent(PaymentEvents.FRAUD_WARNING_CREATED)
   onWarning(event: FraudWarningCreatedEvent): void {
-    this.granted.push(event.dispute.provider_dispute_id);
+    this.warnings.push(event.dispute.provider_dispute_id);
+  }
+
+  @OnPaymentEvent(PaymentEvents.DISPUTE_DEADLINE_PASSED)
+  onDeadlinePassed(event: DisputeDeadlinePassedEvent): void {
+    this.deadlines.push(event.dispute.provider_dispute_id);
   }
 }
 
-@Module({ providers: [FlakyListener, SiblingListener, GrantAccessOnWarning] })
+@Module({ providers: [FlakyListener, SiblingListener, WarningAndDeadlineLog] })
 class TestListenersModule {}
 
 describe('durable domain events (outbox + job engine)', () => {
@@ -222,7 +231,7 @@ describe('durable domain events (outbox + job engine)', () => {
     expect(latencies[5]).toBeLessThan(50);
   });
 
-  it('delivers the README fraud-warning example durably', async () => {
+  it('delivers a fraud warning to a synchronous durable listener', async () => {
     const warning = stripeObject('early-fraud-warning', {
       id: unique('issfr'),
       charge: unique('ch'),
@@ -230,7 +239,53 @@ describe('durable domain events (outbox + job engine)', () => {
     });
     await deliver(t, 'radar.early_fraud_warning.created', warning);
     await waitForPaymentEvents(t.app);
-    expect(t.app.get(GrantAccessOnWarning).granted).toContain(warning.id);
+    expect(t.app.get(WarningAndDeadlineLog).warnings).toEqual([warning.id]);
+  });
+
+  it("delivers the deadline job's events durably, once", async () => {
+    const overdue = dispute({
+      evidence_details: {
+        due_by: Math.floor(Date.now() / 1000) - 3600,
+        has_evidence: false,
+        past_due: true,
+        submission_count: 0,
+      },
+    });
+    await deliver(t, 'charge.dispute.created', overdue);
+    const job = t.app.get(DisputeDeadlineJob);
+    const run = await job.run();
+    expect(run.flagged.map((d) => d.provider_dispute_id)).toContain(overdue.id);
+    await job.run(); // a re-run flags and announces nothing more
+    await waitForPaymentEvents(t.app);
+    expect(
+      t.app.get(WarningAndDeadlineLog).deadlines.filter((id) => id === overdue.id),
+    ).toHaveLength(1);
+  });
+
+  it('gives a delivery left without a job a new one (the safety net)', async () => {
+    await waitForPaymentEvents(t.app);
+    const id = unique('dp');
+    // A committed delivery whose job was lost (graphile-worker's job-key window, or anything else).
+    await t.dataSource.query(
+      `WITH e AS (
+         INSERT INTO payment_outbox (name, aggregate_type, aggregate_id, payload)
+         VALUES ('payment.dispute.created', 'dispute', $1, $2::jsonb) RETURNING id)
+       INSERT INTO payment_event_delivery (event_id, listener, aggregate_key, shard, updated_at)
+       SELECT e.id, 'SiblingListener.created', 'dispute:' || $1, 3, now() - interval '5 seconds' FROM e`,
+      [
+        id,
+        JSON.stringify({
+          occurredAt: new Date().toISOString(),
+          dispute: { provider_dispute_id: id },
+          providerEventId: null,
+          raw: null,
+        }),
+      ],
+    );
+    const requeued = await t.app.get(EventDelivery).requeueStranded();
+    expect(requeued).toEqual([{ listener: 'SiblingListener.created', shard: 3 }]);
+    await waitForPaymentEvents(t.app);
+    expect(callsOf('sibling', id)).toHaveLength(1);
   });
 
   describe('two instances on one database', () => {
