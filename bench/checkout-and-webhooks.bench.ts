@@ -9,6 +9,11 @@
  * 2. Webhook ingestion: distinct signed dispute events, then a duplicate storm
  *    (one event delivered many times at once).
  */
+import { Injectable, Module } from '@nestjs/common';
+import type { DisputeCreatedEvent } from '../src/disputes/disputes.events';
+import { OnPaymentEvent } from '../src/events/on-payment-event.decorator';
+import { PaymentEvents } from '../src/events/payment-events';
+import { waitForPaymentEvents } from '../src/events/wait-for-payment-events';
 import { signSandboxPayload } from '../src/payment-provider/sandbox/sandbox-signature';
 import { createTestApp, type TestApp } from '../test/support/test-app';
 
@@ -16,6 +21,27 @@ const CHECKOUTS = Number(process.env.BENCH_CHECKOUTS ?? 200);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
 const DUPLICATES = Number(process.env.BENCH_DUPLICATES ?? 100);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+/** Durable listeners registered on the benchmarked events (0 = only the service's own). */
+const DURABLE_LISTENERS = Number(process.env.BENCH_DURABLE_LISTENERS ?? 2);
+
+let heard = 0;
+
+/** Two trivial durable listeners, as an app would register (each gets its own delivery). */
+@Injectable()
+class BenchListeners {
+  @OnPaymentEvent(PaymentEvents.DISPUTE_CREATED)
+  first(event: DisputeCreatedEvent): void {
+    if (event.dispute.id) heard++;
+  }
+
+  @OnPaymentEvent(PaymentEvents.DISPUTE_CREATED)
+  second(event: DisputeCreatedEvent): void {
+    if (event.dispute.id) heard++;
+  }
+}
+
+@Module({ providers: [BenchListeners] })
+class BenchListenersModule {}
 
 async function pool<T>(
   count: number,
@@ -93,7 +119,11 @@ describe('benchmark', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp(
+      // BENCH_EVENT_WORKER=false: ingestion alone, deliveries left undelivered (the write path's cost).
+      { EVENT_WORKER: process.env.BENCH_EVENT_WORKER ?? 'true' },
+      { imports: DURABLE_LISTENERS > 0 ? [BenchListenersModule] : [] },
+    );
   });
   afterAll(() => t.close());
 
@@ -135,9 +165,22 @@ describe('benchmark', () => {
         throw new Error(`webhook answered ${response.status}: ${await response.text()}`);
       return performance.now() - t0;
     };
+    process.stdout.write(
+      `durable listeners registered by the bench: ${DURABLE_LISTENERS ? 2 : 0}\n`,
+    );
     let started = performance.now();
     const distinct = await pool(EVENTS, CONCURRENCY, (i) => deliver(disputeEvent(i)));
     report('distinct webhook events', distinct, performance.now() - started);
+    // Deliveries run on the job engine, after the answers: how long until all are delivered.
+    if (t.config.events.worker) await waitForPaymentEvents(t.app, { timeoutMs: 600_000 });
+    const deliveries = await t.dataSource.query(
+      `SELECT count(*)::int AS n FROM payment_event_delivery WHERE status = 'delivered'`,
+    );
+    process.stdout.write(
+      `all durable deliveries done ${(performance.now() - started).toFixed(0)} ms after the first webhook ` +
+        `(${deliveries[0].n} deliveries, ${heard} to the bench listeners)\n`,
+    );
+    if (DURABLE_LISTENERS > 0 && t.config.events.worker) expect(heard).toBe(EVENTS * 2);
 
     const one = disputeEvent(EVENTS + 1);
     started = performance.now();

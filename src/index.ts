@@ -10,7 +10,15 @@ export { resolveDatabase, type DatabaseHandle } from './database/embedded-postgr
 export { createRootLogger, type RootLogger } from './common/logging';
 
 export { PaymentEvents, PaymentEventBase, type PaymentEventName } from './events/payment-events';
-export { OnPaymentEvent } from './events/on-payment-event.decorator';
+export { OnPaymentEvent, type OnPaymentEventOptions } from './events/on-payment-event.decorator';
+export type { PaymentEventMap, DomainEvent } from './events/payment-event-map';
+export { waitForPaymentEvents } from './events/wait-for-payment-events';
+export {
+  EventsService,
+  type EventBacklog,
+  type EventDeliveryRow,
+  type DeliveryStatus,
+} from './events/events.service';
 export {
   CheckoutCompletedEvent,
   CheckoutExpiredEvent,

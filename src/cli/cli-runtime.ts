@@ -76,9 +76,18 @@ export class CliRuntime {
       config.logLevel === 'info' ? 'warn' : config.logLevel,
       pino.destination({ dest: 2, sync: true }),
     );
-    // The CLI never runs the scheduled job itself; `disputes check-deadlines` runs it once on request.
+    // The CLI runs no jobs: no schedules (`disputes check-deadlines` runs the job once on request)
+    // and no event deliveries (the service delivers what a command wrote to the outbox).
     return NestFactory.createApplicationContext(
-      AppModule.forRoot({ config: { ...config, disputeDeadlineCron: null }, databaseUrl, logger }),
+      AppModule.forRoot({
+        config: {
+          ...config,
+          disputeDeadlineCron: null,
+          events: { ...config.events, worker: false },
+        },
+        databaseUrl,
+        logger,
+      }),
       { logger: createNestLogger(logger), abortOnError: false },
     );
   }

@@ -2,6 +2,7 @@ import type { Type } from '@nestjs/common';
 import type { CommandRunner } from 'nest-commander';
 import { databaseCommands } from '../database/migrate.cli';
 import { disputeCommands } from '../disputes/disputes.cli';
+import { eventCommands } from '../events/events.cli';
 import { refundCommands } from '../refunds/refunds.cli';
 import { subscriptionCommands } from '../subscriptions/subscriptions.cli';
 import { transactionCommands } from '../transactions/transactions.cli';
@@ -18,4 +19,5 @@ export const CLI_COMMANDS: Type<CommandRunner>[] = [
   ...disputeCommands,
   ...webhookCommands,
   ...refundCommands,
+  ...eventCommands,
 ];

@@ -48,6 +48,21 @@ export interface AppConfig {
   publicRateLimit: { limit: number; windowSeconds: number };
   /** METRICS_PUBLIC: GET /metrics without the API key (default false). */
   metricsPublic: boolean;
+  /** Durable domain events (DESIGN §7): delivery by the job engine. */
+  events: EventsConfig;
+}
+
+export interface EventsConfig {
+  /** EVENT_MAX_ATTEMPTS: deliveries to one listener before it is parked `dead`. */
+  maxAttempts: number;
+  /** EVENT_RETRY_BASE_MS: the first retry's delay; each next one doubles (capped at 1 hour). */
+  retryBaseMs: number;
+  /** EVENT_WORKER_CONCURRENCY: deliveries and jobs run at once by this instance. */
+  concurrency: number;
+  /** EVENT_WORKER: false runs no jobs in this process (the CLI; an API-only instance). */
+  worker: boolean;
+  /** EVENT_STALE_LOCK_SECONDS: a job locked this long by a worker whose instance died is released. */
+  staleLockSeconds: number;
 }
 
 /** Raised when the environment is invalid; main prints the problems and exits non-zero. */
@@ -229,6 +244,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
       windowSeconds: integer('PUBLIC_RATE_LIMIT_WINDOW', 60, 1, 86400),
     },
     metricsPublic: boolean('METRICS_PUBLIC', false),
+    events: {
+      maxAttempts: integer('EVENT_MAX_ATTEMPTS', 10, 1, 100),
+      retryBaseMs: integer('EVENT_RETRY_BASE_MS', 1000, 10, 3_600_000),
+      concurrency: integer('EVENT_WORKER_CONCURRENCY', 4, 1, 50),
+      worker: boolean('EVENT_WORKER', true),
+      staleLockSeconds: integer('EVENT_STALE_LOCK_SECONDS', 10, 1, 3600),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

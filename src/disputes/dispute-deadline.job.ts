@@ -4,11 +4,12 @@ import {
   Logger,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
+  type OnModuleInit,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { CronJob } from 'cron';
-import { DataSource, In, type QueryRunner } from 'typeorm';
+import { DataSource, In, type EntityManager, type QueryRunner } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { PaymentEvents } from '../events/payment-events';
 import { TransactionEntity } from '../transactions/entities/transaction.entity';
@@ -17,10 +18,14 @@ import { AWAITING_RESPONSE_PROVIDER_STATUSES } from './dispute-status';
 import { toDisputeResource, type DisputeResource } from './dispute.resource';
 import { DisputeDeadlineApproachingEvent, DisputeDeadlinePassedEvent } from './disputes.events';
 import { DisputeEntity } from './entities/dispute.entity';
-import { DomainEventPublisher } from '../events/domain-event.publisher';
+import { EventOutbox } from '../events/event-outbox';
+import { JOB_SCHEMA, JobEngine } from '../events/job-engine';
+import type { DomainEvent } from '../events/payment-event-map';
 import { MetricsService } from '../metrics/metrics.service';
 
 export const DISPUTE_DEADLINE_JOB_NAME = 'dispute-deadline';
+/** The job engine's task that runs one pass. */
+export const DISPUTE_DEADLINE_TASK = 'payment_dispute_deadline';
 const LOCK_KEY = 'payment:dispute-deadline-job';
 const DEFAULT_BATCH_SIZE = 100;
 
@@ -66,12 +71,20 @@ const WARN_BATCH = `UPDATE payment_dispute SET deadline_warned_at = $1, updated_
  * first batch, letting a second instance start mid-run). Work goes in short
  * transactions of `batchSize` rows each on that connection, so a backlog never
  * holds one long transaction; `SKIP LOCKED` passes over a dispute a webhook is
- * updating right now (the next run sees it). Each batch marks its rows before
- * anything is announced, so a re-run never announces a dispute twice; the
- * events follow the batch's commit.
+ * updating right now (the next run sees it). Each batch marks its rows and
+ * writes their events to the outbox in one transaction: a dispute is flagged
+ * and announced together, once.
+ *
+ * The schedule: each instance's cron tick inserts the tick into
+ * payment_scheduled_tick; the one instance whose insert wins enqueues one job
+ * on the job engine in the same statement. So one run per tick across any
+ * number of instances, and a run enqueued before a crash or restart still runs
+ * (the engine retries it).
  */
 @Injectable()
-export class DisputeDeadlineJob implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class DisputeDeadlineJob
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
+{
   private readonly logger = new Logger(DisputeDeadlineJob.name);
   private cronJob?: CronJob;
   private running?: Promise<unknown>;
@@ -80,16 +93,27 @@ export class DisputeDeadlineJob implements OnApplicationBootstrap, BeforeApplica
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly scheduler: SchedulerRegistry,
-    private readonly publisher: DomainEventPublisher,
+    private readonly outbox: EventOutbox,
+    private readonly engine: JobEngine,
     private readonly metrics: MetricsService,
   ) {}
+
+  onModuleInit(): void {
+    this.engine.registerTask(DISPUTE_DEADLINE_TASK, async () => {
+      const run = this.run();
+      this.running = run;
+      await run;
+    });
+  }
 
   onApplicationBootstrap(): void {
     const cronTime = this.config.disputeDeadlineCron;
     if (cronTime === null) return; // DISPUTE_DEADLINE_CRON=off
     this.cronJob = CronJob.from({
       cronTime,
-      onTick: () => this.runScheduled(),
+      onTick: async () => {
+        await this.enqueueTick();
+      },
       start: true,
       waitForCompletion: true,
       timeZone: 'UTC',
@@ -103,15 +127,34 @@ export class DisputeDeadlineJob implements OnApplicationBootstrap, BeforeApplica
     await this.running;
   }
 
-  private async runScheduled(): Promise<void> {
-    const run = this.run().catch((error: unknown) => {
-      this.logger.error(
-        { msg: 'dispute deadline job failed', error: (error as Error)?.message ?? String(error) },
-        (error as Error)?.stack,
+  /** One job per tick, whichever instance gets there first. */
+  async enqueueTick(tick: Date = this.currentTick()): Promise<boolean> {
+    try {
+      const rows = await this.dataSource.query<{ id: string }[]>(
+        `WITH tick AS (
+           INSERT INTO payment_scheduled_tick (job, tick) VALUES ($1, $2)
+           ON CONFLICT DO NOTHING RETURNING tick
+         ), pruned AS (
+           DELETE FROM payment_scheduled_tick WHERE job = $1 AND tick < $2::timestamptz - interval '7 days'
+         )
+         SELECT (${JOB_SCHEMA}.add_job($3, json_build_object('tick', tick), max_attempts := 5)).id
+           FROM tick`,
+        [DISPUTE_DEADLINE_JOB_NAME, tick, DISPUTE_DEADLINE_TASK],
       );
-    });
-    this.running = run;
-    await run;
+      return rows.length > 0;
+    } catch (error) {
+      this.logger.error({
+        msg: 'could not enqueue the dispute deadline job',
+        error: (error as Error)?.message ?? String(error),
+      });
+      return false;
+    }
+  }
+
+  /** The tick being fired, in whole seconds (instances' clocks fire within ms of each other). */
+  private currentTick(): Date {
+    const fired = this.cronJob?.lastDate() ?? new Date();
+    return new Date(Math.round(fired.getTime() / 1000) * 1000);
   }
 
   /** One pass; safe to run any time and from several instances at once. Counted in payments_job_runs_total. */
@@ -140,16 +183,25 @@ export class DisputeDeadlineJob implements OnApplicationBootstrap, BeforeApplica
         return { skipped: true, flagged: [], warned: [] };
       }
       try {
-        const flagged = await this.inBatches(runner, FLAG_BATCH, [now, batchSize], (rows) =>
-          this.announcePassed(rows, now),
+        const flagged = await this.inBatches(
+          runner,
+          FLAG_BATCH,
+          [now, batchSize],
+          (rows) => this.announcePassed(rows),
+          (manager, rows) => this.events(manager, rows, now, PaymentEvents.DISPUTE_DEADLINE_PASSED),
         );
         const warnUntil = new Date(
           now.getTime() + this.config.disputeDeadlineWarningHours * 3600_000,
         );
         const warned =
           warnUntil > now
-            ? await this.inBatches(runner, WARN_BATCH, [now, batchSize, warnUntil], (rows) =>
-                this.announceApproaching(rows, now),
+            ? await this.inBatches(
+                runner,
+                WARN_BATCH,
+                [now, batchSize, warnUntil],
+                (rows) => this.announceApproaching(rows),
+                (manager, rows) =>
+                  this.events(manager, rows, now, PaymentEvents.DISPUTE_DEADLINE_APPROACHING),
               )
             : [];
         return { skipped: false, flagged, warned };
@@ -169,35 +221,45 @@ export class DisputeDeadlineJob implements OnApplicationBootstrap, BeforeApplica
     }
   }
 
-  /** Runs `sql` one committed batch at a time until it touches no row; announces each batch after its commit. */
+  /**
+   * Runs `sql` one committed batch at a time until it touches no row; each batch's
+   * events are written to the outbox in its transaction, and logged after its commit.
+   */
   private async inBatches(
     runner: QueryRunner,
     sql: string,
     parameters: unknown[],
-    announce: (rows: DisputeEntity[]) => Promise<void>,
+    announce: (rows: DisputeEntity[]) => void,
+    events: (manager: EntityManager, rows: DisputeEntity[]) => Promise<DomainEvent[]>,
   ): Promise<DisputeResource[]> {
     const done: DisputeResource[] = [];
     for (;;) {
       await runner.startTransaction();
-      let ids: number[];
+      let rows: DisputeEntity[];
+      let batchEvents: DomainEvent[];
       try {
-        const [rows] = (await runner.query(sql, parameters)) as [{ id: number }[], number];
-        ids = rows.map((row) => row.id);
+        const [updated] = (await runner.query(sql, parameters)) as [{ id: number }[], number];
+        rows = updated.length
+          ? await runner.manager.getRepository(DisputeEntity).find({
+              where: { id: In(updated.map((row) => row.id)) },
+              order: { evidenceDueBy: 'ASC', id: 'ASC' },
+            })
+          : [];
+        batchEvents = await events(runner.manager, rows);
+        await this.outbox.record(runner.manager, batchEvents);
         await runner.commitTransaction();
       } catch (error) {
         await runner.rollbackTransaction();
         throw error;
       }
-      if (ids.length === 0) return done;
-      const rows = await this.dataSource
-        .getRepository(DisputeEntity)
-        .find({ where: { id: In(ids) }, order: { evidenceDueBy: 'ASC', id: 'ASC' } });
-      await announce(rows);
+      if (rows.length === 0) return done;
+      announce(rows);
+      this.outbox.publishCommitted(batchEvents);
       done.push(...rows.map(toDisputeResource));
     }
   }
 
-  private async announcePassed(rows: DisputeEntity[], now: Date): Promise<void> {
+  private announcePassed(rows: DisputeEntity[]): void {
     for (const row of rows) {
       this.logger.error({
         msg: `Dispute ${row.providerDisputeId} evidence deadline passed without response`,
@@ -206,15 +268,9 @@ export class DisputeDeadlineJob implements OnApplicationBootstrap, BeforeApplica
         evidence_due_by: row.evidenceDueBy?.toISOString(),
       });
     }
-    await this.announce(
-      rows,
-      now,
-      PaymentEvents.DISPUTE_DEADLINE_PASSED,
-      DisputeDeadlinePassedEvent,
-    );
   }
 
-  private async announceApproaching(rows: DisputeEntity[], now: Date): Promise<void> {
+  private announceApproaching(rows: DisputeEntity[]): void {
     for (const row of rows) {
       this.logger.warn({
         msg: `Dispute ${row.providerDisputeId} evidence is due by ${row.evidenceDueBy?.toISOString()}`,
@@ -222,49 +278,36 @@ export class DisputeDeadlineJob implements OnApplicationBootstrap, BeforeApplica
         dispute_id: row.id,
       });
     }
-    await this.announce(
-      rows,
-      now,
-      PaymentEvents.DISPUTE_DEADLINE_APPROACHING,
-      DisputeDeadlineApproachingEvent,
-    );
   }
 
-  /**
-   * The rows are already marked and committed: a listener that throws is logged
-   * and the others still run (the job's events are not retried, unlike a webhook's).
-   */
-  private async announce(
+  /** The batch's events, written with its flags (delivered durably, retried on their own). */
+  private async events(
+    manager: EntityManager,
     rows: DisputeEntity[],
     now: Date,
-    name: string,
-    type: typeof DisputeDeadlinePassedEvent | typeof DisputeDeadlineApproachingEvent,
-  ): Promise<void> {
+    name:
+      | typeof PaymentEvents.DISPUTE_DEADLINE_PASSED
+      | typeof PaymentEvents.DISPUTE_DEADLINE_APPROACHING,
+  ): Promise<DomainEvent[]> {
     const transactionIds = rows
       .map((row) => row.transactionId)
       .filter((id): id is number => id !== null);
     const transactions = transactionIds.length
-      ? await this.dataSource.getRepository(TransactionEntity).findBy({ id: In(transactionIds) })
+      ? await manager.getRepository(TransactionEntity).findBy({ id: In(transactionIds) })
       : [];
     const byId = new Map(transactions.map((t) => [t.id, t]));
-    for (const row of rows) {
+    return rows.map((row) => {
       const transaction = row.transactionId === null ? undefined : byId.get(row.transactionId);
-      const payload = new type({
+      const data = {
         providerEventId: null,
         occurredAt: now,
         raw: null,
         dispute: toDisputeResource(row),
         transaction: transaction ? toTransactionResource(transaction) : null,
-      });
-      try {
-        await this.publisher.publish([{ name, payload }]);
-      } catch (error) {
-        this.logger.error({
-          msg: `a ${name} listener failed`,
-          provider_dispute_id: row.providerDisputeId,
-          error: (error as Error)?.message ?? String(error),
-        });
-      }
-    }
+      };
+      return name === PaymentEvents.DISPUTE_DEADLINE_PASSED
+        ? { name, payload: new DisputeDeadlinePassedEvent(data) }
+        : { name, payload: new DisputeDeadlineApproachingEvent(data) };
+    });
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In } from 'typeorm';
-import { DomainEventPublisher } from '../events/domain-event.publisher';
+import { DataSource, In, type EntityManager } from 'typeorm';
+import { EventOutbox, type EmitEvent } from '../events/event-outbox';
 import { PaymentEvents } from '../events/payment-events';
 import { TransactionEntity } from '../transactions/entities/transaction.entity';
 import { toTransactionResource } from '../transactions/transaction.resource';
@@ -25,25 +25,25 @@ const MATCHES_CHARGE = `t.type = 'charge' AND t.provider = d.provider
  * §6.1: "a child that arrives before its parent is kept and linked later").
  * Each UPDATE only touches rows still unlinked, so two linkers racing link a
  * dispute once and announce it once (`payment.dispute.updated`, carrying the
- * transaction a listener needs to refund).
+ * transaction a listener needs to refund), written to the outbox in the
+ * transaction of the link.
  */
 @Injectable()
 export class DisputeLinker {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly publisher: DomainEventPublisher,
+    private readonly outbox: EventOutbox,
   ) {}
 
   /** Links the unlinked disputes about this charge (by charge id or payment intent id). */
   async linkTransaction(transactionId: number, cause: LinkCause): Promise<number> {
-    const ids = await this.updateReturningIds(
+    return this.linkWhere(
       `UPDATE payment_dispute d SET ${SET_LINK} FROM payment_transaction t
        WHERE t.id = $1 AND d.transaction_id IS NULL AND ${MATCHES_CHARGE}
        RETURNING d.id`,
       [transactionId],
+      cause,
     );
-    await this.announce(ids, cause);
-    return ids.length;
   }
 
   /** Links one dispute if its charge is recorded by now (the re-check after the dispute's own commit). */
@@ -57,49 +57,60 @@ export class DisputeLinker {
 
   /** Links every unlinked dispute whose charge is recorded (cheap: ix_payment_dispute_unlinked). */
   async linkAll(cause: LinkCause): Promise<number> {
-    const ids = await this.updateReturningIds(
+    return this.linkWhere(
       `UPDATE payment_dispute d SET ${SET_LINK} FROM payment_transaction t
        WHERE d.transaction_id IS NULL AND ${MATCHES_CHARGE}
        RETURNING d.id`,
       [],
+      cause,
     );
-    await this.announce(ids, cause);
-    return ids.length;
   }
 
-  private async updateReturningIds(sql: string, parameters: unknown[]): Promise<number[]> {
-    // TypeORM answers an UPDATE with [rows, affected count].
-    const [rows] = await this.dataSource.query<[{ id: number }[], number]>(sql, parameters);
-    return rows.map((row) => row.id);
+  /** The link and its events commit together. */
+  private linkWhere(sql: string, parameters: unknown[], cause: LinkCause): Promise<number> {
+    return this.outbox.transaction(async (manager, emit) => {
+      // TypeORM answers an UPDATE with [rows, affected count].
+      const [rows] = await manager.query<[{ id: number }[], number]>(sql, parameters);
+      await this.announce(
+        manager,
+        emit,
+        rows.map((row) => row.id),
+        cause,
+      );
+      return rows.length;
+    });
   }
 
-  /** After the UPDATE has committed (it ran on its own): one `payment.dispute.updated` per linked row. */
-  private async announce(disputeIds: number[], cause: LinkCause): Promise<void> {
+  /** One `payment.dispute.updated` per linked row. */
+  private async announce(
+    manager: EntityManager,
+    emit: EmitEvent,
+    disputeIds: number[],
+    cause: LinkCause,
+  ): Promise<void> {
     if (disputeIds.length === 0) return;
-    const disputes = await this.dataSource
+    const disputes = await manager
       .getRepository(DisputeEntity)
       .find({ where: { id: In(disputeIds) }, order: { id: 'ASC' } });
     const transactionIds = [
       ...new Set(disputes.map((d) => d.transactionId).filter((id): id is number => id !== null)),
     ];
-    const transactions = await this.dataSource
+    const transactions = await manager
       .getRepository(TransactionEntity)
       .findBy({ id: In(transactionIds) });
     const byId = new Map(transactions.map((t) => [t.id, t]));
-    await this.publisher.publish(
-      disputes.map((row) => {
-        const transaction = row.transactionId === null ? undefined : byId.get(row.transactionId);
-        return {
-          name: PaymentEvents.DISPUTE_UPDATED,
-          payload: new DisputeUpdatedEvent({
-            providerEventId: cause.providerEventId,
-            occurredAt: cause.occurredAt,
-            raw: null,
-            dispute: toDisputeResource(row),
-            transaction: transaction ? toTransactionResource(transaction) : null,
-          }),
-        };
-      }),
-    );
+    for (const row of disputes) {
+      const transaction = row.transactionId === null ? undefined : byId.get(row.transactionId);
+      emit(
+        PaymentEvents.DISPUTE_UPDATED,
+        new DisputeUpdatedEvent({
+          providerEventId: cause.providerEventId,
+          occurredAt: cause.occurredAt,
+          raw: null,
+          dispute: toDisputeResource(row),
+          transaction: transaction ? toTransactionResource(transaction) : null,
+        }),
+      );
+    }
   }
 }

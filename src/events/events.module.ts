@@ -1,6 +1,41 @@
 import { Global, Module } from '@nestjs/common';
-import { DomainEventPublisher } from './domain-event.publisher';
+import { BACKLOG_PROBE, type BacklogProbe } from '../metrics/backlog-probe';
+import { DiscoveryModule } from '@nestjs/core';
+import { EventDelivery } from './event-delivery';
+import { EventOutbox } from './event-outbox';
+import { EventsService } from './events.service';
+import { JobEngine } from './job-engine';
+import { PaymentListenerRegistry } from './payment-listener.registry';
 
+/**
+ * Durable domain events (DESIGN §7, §10): the outbox, delivery to each
+ * `@OnPaymentEvent` listener through the job engine (graphile-worker), which
+ * also runs the scheduled jobs.
+ */
 @Global()
-@Module({ providers: [DomainEventPublisher], exports: [DomainEventPublisher] })
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    PaymentListenerRegistry,
+    JobEngine,
+    EventOutbox,
+    EventDelivery,
+    EventsService,
+    // The outbox gauges of GET /metrics.
+    {
+      provide: BACKLOG_PROBE,
+      inject: [EventsService],
+      useFactory: (events: EventsService): BacklogProbe => ({
+        async measure() {
+          const backlog = await events.backlog();
+          return {
+            pending: backlog.undelivered,
+            oldestAgeSeconds: backlog.oldest_undelivered_age_seconds,
+          };
+        },
+      }),
+    },
+  ],
+  exports: [EventOutbox, JobEngine, EventsService],
+})
 export class EventsModule {}

@@ -7,6 +7,7 @@ import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Public } from '../common/route-access.decorators';
 import { pendingMigrations } from '../database/migrations-runner';
+import { EventsService } from '../events/events.service';
 
 @ApiTags('health')
 @Public()
@@ -15,7 +16,10 @@ export class HealthController {
   /** Once every migration is applied it stays so (a revert is an operator's deliberate act). */
   private migrated = false;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly events: EventsService,
+  ) {}
 
   /** Liveness: the process answers. */
   @ApiOperation({ summary: 'Liveness: the process answers' })
@@ -27,7 +31,11 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: the database answers and every migration is applied. 503 otherwise. */
+  /**
+   * Readiness: the database answers and every migration is applied; 503 otherwise.
+   * Once ready, the body also shows the durable event backlog (DESIGN §8):
+   * undelivered deliveries, dead ones, and the age of the oldest undelivered event.
+   */
   @ApiOperation({ summary: 'Readiness: the database answers and every migration is applied' })
   @ApiOkResponse({ type: ReadinessResponse })
   @ApiResponse({ status: 503, type: ReadinessResponse, description: 'Not ready' })
@@ -53,6 +61,6 @@ export class HealthController {
       };
     }
     this.migrated = true;
-    return { status: 'ok', database: 'up' };
+    return { status: 'ok', database: 'up', events: await this.events.backlog() };
   }
 }

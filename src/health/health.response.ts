@@ -17,6 +17,26 @@ export class PendingMigrationsResponse {
   message: string;
 }
 
+@ApiSchema({ name: 'EventBacklog' })
+export class EventBacklogResponse {
+  @ApiProperty({
+    description: 'deliveries not yet made (pending, or failed and waiting for a retry)',
+    example: 0,
+  })
+  undelivered: number;
+
+  @ApiProperty({ description: 'deliveries parked dead after their last attempt', example: 0 })
+  dead: number;
+
+  @ApiProperty({
+    type: 'number',
+    nullable: true,
+    description: 'age of the oldest undelivered event; null when none',
+    example: null,
+  })
+  oldest_undelivered_age_seconds: number | null;
+}
+
 /** GET /health/ready; a field added to the body must be added here (the OpenAPI e2e checks it). */
 @ApiSchema({ name: 'Readiness' })
 export class ReadinessResponse {
@@ -33,4 +53,11 @@ export class ReadinessResponse {
       'only while migrations are pending (MIGRATIONS_RUN=false on a database behind the code)',
   })
   migrations?: PendingMigrationsResponse;
+
+  @ApiProperty({
+    type: EventBacklogResponse,
+    required: false,
+    description: 'when ready: the durable event backlog',
+  })
+  events?: EventBacklogResponse;
 }

@@ -3,6 +3,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, IsNull, LessThan, Not, type EntityManager } from 'typeorm';
 import { ConflictError, DomainError } from '../common/domain-error';
+import { EventOutbox } from '../events/event-outbox';
+import type { DomainEvent } from '../events/payment-event-map';
 import { ProviderError } from '../payment-provider/payment-provider.errors';
 import type { RefundSnapshot } from '../payment-provider/payment-provider.types';
 import { TransactionEntity } from '../transactions/entities/transaction.entity';
@@ -31,6 +33,13 @@ export interface Reservation {
   existing: boolean;
 }
 
+export interface ConfirmedRefund {
+  refund: TransactionEntity;
+  charge: TransactionEntity;
+  /** true when this call recorded the provider's first answer for the row. */
+  firstAnswer: boolean;
+}
+
 /** The key a refund without a client key is sent with: one per row, so a retry of the call is safe. */
 export const rowIdempotencyKey = (rowId: number): string => `refund-${rowId}`;
 
@@ -43,7 +52,10 @@ export const rowIdempotencyKey = (rowId: number): string => `refund-${rowId}`;
 export class RefundReservations {
   private readonly logger = new Logger(RefundReservations.name);
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly outbox: EventOutbox,
+  ) {}
 
   /** Before the provider call: checks, and the `pending` row that reserves the amount. */
   async reserve(transactionId: number, request: ReserveRequest): Promise<Reservation> {
@@ -170,12 +182,17 @@ export class RefundReservations {
     });
   }
 
-  /** After the provider's answer: its refund id and status on our row; the charge recomputed. */
+  /**
+   * After the provider's answer: its refund id and status on our row; the charge
+   * recomputed; the events `announce` returns written to the outbox in the same
+   * transaction.
+   */
   confirm(
     reserved: TransactionEntity,
     snapshot: RefundSnapshot,
-  ): Promise<{ refund: TransactionEntity; charge: TransactionEntity; firstAnswer: boolean }> {
-    return this.dataSource.transaction(async (manager) => {
+    announce: (confirmed: ConfirmedRefund) => DomainEvent[] = () => [],
+  ): Promise<ConfirmedRefund> {
+    return this.outbox.transaction(async (manager, emit) => {
       const charge = await lockTransaction(manager, reserved.parentTransactionId as number);
       const twin = await lockRefundByProviderId(manager, reserved.provider, snapshot.id);
       const row = await lockRefundById(manager, reserved.provider, reserved.id);
@@ -215,7 +232,9 @@ export class RefundReservations {
       });
       const updatedCharge = await recomputeCharge(manager, charge);
       const refund = await manager.findOneByOrFail(TransactionEntity, { id: row.id });
-      return { refund, charge: updatedCharge, firstAnswer };
+      const confirmed = { refund, charge: updatedCharge, firstAnswer };
+      for (const event of announce(confirmed)) emit(event.name, event.payload);
+      return confirmed;
     });
   }
 

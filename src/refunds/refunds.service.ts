@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, ValidationError, type ErrorCode } from '../common/domain-error';
-import { DomainEventPublisher } from '../events/domain-event.publisher';
+import type { DomainEvent } from '../events/payment-event-map';
 import { PaymentEvents } from '../events/payment-events';
 import {
   InjectPaymentProvider,
@@ -61,7 +61,6 @@ export class RefundsService {
   constructor(
     private readonly reservations: RefundReservations,
     @InjectPaymentProvider() private readonly provider: PaymentProvider,
-    private readonly publisher: DomainEventPublisher,
   ) {}
 
   async refund(transactionId: number, request: RefundRequest): Promise<RefundResult> {
@@ -141,42 +140,27 @@ export class RefundsService {
       throw error;
     }
 
-    const recorded = await this.reservations.confirm(refund, snapshot);
-    // Announced once: by the request that made the row, or by the retry that got the first answer.
-    if (!retry || recorded.firstAnswer) {
-      await this.announce(recorded.refund, recorded.charge);
-    }
+    // Announced once, with the answer's commit: by the request that made the row, or by the
+    // retry that got the first answer.
+    const recorded = await this.reservations.confirm(refund, snapshot, (confirmed) =>
+      !retry || confirmed.firstAnswer
+        ? [this.refundCreated(confirmed.refund, confirmed.charge)]
+        : [],
+    );
     return { refund: recorded.refund, charge: recorded.charge };
   }
 
-  /**
-   * The refund is made whatever a listener does: a listener's failure is
-   * logged, not turned into an error for a client who would then retry.
-   */
-  private async announce(refund: TransactionEntity, charge: TransactionEntity): Promise<void> {
-    try {
-      await this.publisher.publish([
-        {
-          name: PaymentEvents.REFUND_CREATED,
-          payload: new RefundCreatedEvent({
-            refund: toTransactionResource(refund),
-            charge: toTransactionResource(charge),
-            providerEventId: null,
-            occurredAt: refund.updatedAt,
-            raw: null,
-          }),
-        },
-      ]);
-    } catch (error) {
-      this.logger.error(
-        {
-          msg: 'a payment.refund.created listener failed',
-          refund_id: refund.id,
-          error: (error as Error)?.message,
-        },
-        (error as Error)?.stack,
-      );
-    }
+  private refundCreated(refund: TransactionEntity, charge: TransactionEntity): DomainEvent {
+    return {
+      name: PaymentEvents.REFUND_CREATED,
+      payload: new RefundCreatedEvent({
+        refund: toTransactionResource(refund),
+        charge: toTransactionResource(charge),
+        providerEventId: null,
+        occurredAt: refund.updatedAt,
+        raw: null,
+      }),
+    };
   }
 
   private providerMetadata(refund: TransactionEntity): Metadata {

@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
 import { ConflictError } from '../common/domain-error';
-import { DomainEventPublisher } from '../events/domain-event.publisher';
+import { EventOutbox } from '../events/event-outbox';
 import { PaymentEvents } from '../events/payment-events';
 import {
   InjectPaymentProvider,
@@ -25,10 +23,9 @@ type Operation = 'cancel-at-period-end' | 'resume';
 @Injectable()
 export class SubscriptionCancellationService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly outbox: EventOutbox,
     @InjectPaymentProvider() private readonly provider: PaymentProvider,
     private readonly subscriptions: SubscriptionsService,
-    private readonly publisher: DomainEventPublisher,
   ) {}
 
   /**
@@ -87,13 +84,14 @@ export class SubscriptionCancellationService {
     snapshot: SubscriptionSnapshot,
   ): Promise<SubscriptionEntity> {
     const id = before.id;
-    const { row, previous, changed } = await this.dataSource.transaction(async (manager) => {
+    // The row and its `payment.subscription.updated` commit together.
+    return this.outbox.transaction(async (manager, emit) => {
       const repository = manager.getRepository(SubscriptionEntity);
       const locked = await repository.findOneOrFail({
         where: { id },
         lock: { mode: 'pessimistic_write' },
       });
-      if (isEnded(locked.status)) return { row: locked, previous: locked, changed: false };
+      if (isEnded(locked.status)) return locked;
       // Status and providerUpdatedAt stay the webhooks' business: the answer carries no event time.
       const values = {
         cancelAtPeriodEnd: snapshot.cancelAtPeriodEnd,
@@ -106,11 +104,7 @@ export class SubscriptionCancellationService {
         // A webhook landed during the call: it may be newer than the answer (or just the echo
         // of an earlier change), so the row stays the webhooks'. The caller still learns what
         // the provider answered; the webhook for this change brings the row in step.
-        return {
-          row: Object.assign(new SubscriptionEntity(), locked, values),
-          previous: locked,
-          changed: false,
-        };
+        return Object.assign(new SubscriptionEntity(), locked, values);
       }
       const differs =
         values.cancelAtPeriodEnd !== locked.cancelAtPeriodEnd ||
@@ -118,23 +112,19 @@ export class SubscriptionCancellationService {
         !sameTime(values.canceledAt, locked.canceledAt) ||
         !sameTime(values.currentPeriodStart, locked.currentPeriodStart) ||
         !sameTime(values.currentPeriodEnd, locked.currentPeriodEnd);
-      if (!differs) return { row: locked, previous: locked, changed: false };
+      if (!differs) return locked;
       await repository.update(id, values);
-      return { row: await repository.findOneByOrFail({ id }), previous: locked, changed: true };
+      const row = await repository.findOneByOrFail({ id });
+      emit(
+        PaymentEvents.SUBSCRIPTION_UPDATED,
+        new SubscriptionUpdatedEvent(toSubscriptionResource(row), locked.status, {
+          providerEventId: null,
+          occurredAt: new Date(),
+          raw: null,
+        }),
+      );
+      return row;
     });
-    if (changed) {
-      await this.publisher.publish([
-        {
-          name: PaymentEvents.SUBSCRIPTION_UPDATED,
-          payload: new SubscriptionUpdatedEvent(toSubscriptionResource(row), previous.status, {
-            providerEventId: null,
-            occurredAt: new Date(),
-            raw: null,
-          }),
-        },
-      ]);
-    }
-    return row;
   }
 }
 

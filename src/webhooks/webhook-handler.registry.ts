@@ -1,16 +1,11 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { EmitEvent } from '../events/event-outbox';
 import {
   CHANGE_KINDS,
   type ChangeKind,
   type ChangeOf,
 } from '../payment-provider/payment-provider.types';
-
-/** A domain event to emit once the webhook's transaction has committed. */
-export interface PendingDomainEvent {
-  name: string;
-  payload: object;
-}
 
 /** What a change handler gets besides the change itself. */
 export interface WebhookContext {
@@ -27,8 +22,8 @@ export interface WebhookContext {
    * handler whose change is already applied still re-announces its events then.
    */
   rerun: boolean;
-  /** Queue a domain event; it is emitted after commit, in order. */
-  emit(name: string, payload: object): void;
+  /** Queue a domain event: written to the outbox in this transaction, delivered after commit, in order. */
+  emit: EmitEvent;
 }
 
 export type ChangeHandler<K extends ChangeKind> = (

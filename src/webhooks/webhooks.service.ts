@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { DomainEventPublisher } from '../events/domain-event.publisher';
+import { EventOutbox } from '../events/event-outbox';
+import type { DomainEvent } from '../events/payment-event-map';
 import {
   InjectPaymentProvider,
   type PaymentProvider,
@@ -11,7 +12,7 @@ import type { ProviderEvent } from '../payment-provider/payment-provider.types';
 import { NotFoundError } from '../common/domain-error';
 import { MetricsService } from '../metrics/metrics.service';
 import { WebhookEventEntity, type WebhookEventStatus } from './entities/webhook-event.entity';
-import { WebhookHandlerRegistry, type PendingDomainEvent } from './webhook-handler.registry';
+import { WebhookHandlerRegistry } from './webhook-handler.registry';
 
 export type WebhookOutcome = 'processed' | 'duplicate' | 'ignored';
 
@@ -30,8 +31,10 @@ const MAX_ERROR_LENGTH = 2000;
 
 /**
  * The inbox (DESIGN §6.1): store by provider event id, process once in one
- * transaction together with marking the row processed, emit domain events after
- * commit. Concurrent deliveries of one event serialise on the row lock.
+ * transaction together with marking the row processed and writing its domain
+ * events to the outbox; answered once that commits (listeners run later, on the
+ * job engine, and never hold or fail the provider's delivery). Concurrent
+ * deliveries of one event serialise on the row lock.
  */
 @Injectable()
 export class WebhooksService {
@@ -41,7 +44,7 @@ export class WebhooksService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectPaymentProvider() private readonly provider: PaymentProvider,
     private readonly registry: WebhookHandlerRegistry,
-    private readonly publisher: DomainEventPublisher,
+    private readonly outbox: EventOutbox,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -113,9 +116,8 @@ export class WebhooksService {
   ): Promise<WebhookOutcome> {
     const change = event.change;
     if (!change) return 'ignored';
-    let pending: PendingDomainEvent[] = [];
+    let pending: DomainEvent[] = [];
     let rowId: number | undefined;
-    let committed = false;
     try {
       const done = await this.dataSource.transaction(async (manager) => {
         const row = await this.lockRow(manager, event.id);
@@ -133,6 +135,7 @@ export class WebhooksService {
           rerun: row.status !== 'received',
           emit: (name, payload) => pending.push({ name, payload }),
         });
+        await this.outbox.record(manager, pending);
         await manager.update(WebhookEventEntity, row.id, {
           status: 'processed',
           attempts: () => 'attempts + 1',
@@ -142,12 +145,10 @@ export class WebhooksService {
         return true;
       });
       if (!done) return 'duplicate';
-      committed = true;
-      // After commit: a listener that throws fails the webhook so that the provider retries.
-      await this.publisher.publish(pending);
+      this.outbox.publishCommitted(pending);
       return 'processed';
     } catch (error) {
-      await this.markFailed(event.id, rowId, error, !committed);
+      await this.markFailed(event.id, rowId, error);
       throw new WebhookProcessingError(event.id, error);
     }
   }
@@ -173,7 +174,6 @@ export class WebhooksService {
     providerEventId: string,
     rowId: number | undefined,
     error: unknown,
-    countAttempt: boolean,
   ): Promise<void> {
     const message = (
       error instanceof Error ? `${error.name}: ${error.message}` : String(error)
@@ -189,16 +189,15 @@ export class WebhooksService {
         .set({
           status: 'failed',
           lastError: message,
-          attempts: () => (countAttempt ? 'attempts + 1' : 'attempts'),
+          attempts: () => 'attempts + 1',
         })
         .where('provider = :provider AND provider_event_id = :providerEventId', {
           provider: this.provider.name,
           providerEventId,
         })
-        // A failure inside the transaction rolled back: if a concurrent delivery of the same
-        // event processed it meanwhile, that outcome stands. (After our own commit — a listener
-        // failed — the row is ours to mark failed.)
-        .andWhere(countAttempt ? "status <> 'processed'" : 'TRUE')
+        // The transaction rolled back: if a concurrent delivery of the same event
+        // processed it meanwhile, that outcome stands.
+        .andWhere("status <> 'processed'")
         .execute();
     } catch (markError) {
       this.logger.error({

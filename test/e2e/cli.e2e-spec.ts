@@ -36,6 +36,7 @@ describe('CLI', () => {
         'applied InitialSchema1795755171368',
         'applied AddTransactionRequestFingerprint1795760117698',
         'applied IndexOrphanLinks1795760387564',
+        'applied EventOutbox1795790000000',
       ].join('\n'),
       err: '',
     });

@@ -10,6 +10,7 @@ import {
 import type { DisputeEventBase } from '../../src/disputes/disputes.events';
 import { PaymentEvents } from '../../src/events/payment-events';
 import { stripeEvent, stripeObject, type StripeObject } from '../fixtures/stripe/events';
+import { waitForPaymentEvents } from '../../src/events/wait-for-payment-events';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 const WEBHOOK_SECRET = 'whsec_test';
@@ -307,21 +308,12 @@ describe('the dispute deadline job on two instances sharing one database', () =>
   });
 
   it('skips a run while another instance holds the job lock', async () => {
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let entered!: () => void;
-    const inListener = new Promise<void>((resolve) => (entered = resolve));
-    const blocker = asyncListener(() => {
-      entered();
-      return held;
-    });
-    a.app.get(EventEmitter2).on(PaymentEvents.DISPUTE_DEADLINE_PASSED, blocker);
+    // Another instance's run holds the job's session lock (its listeners no longer hold a run:
+    // they are delivered after the batch's commit, on the job engine).
+    const holder = a.dataSource.createQueryRunner();
+    await holder.connect();
     try {
-      const first = disputeDue(-1);
-      await deliverDispute(a, 'charge.dispute.created', first);
-      const runA = a.app.get(DisputeDeadlineJob).run();
-      await inListener; // A holds the lock, announcing `first`
-
+      await holder.query(`SELECT pg_advisory_lock(hashtext('payment:dispute-deadline-job'))`);
       const second = disputeDue(-1);
       await deliverDispute(b, 'charge.dispute.created', second);
       expect(await b.app.get(DisputeDeadlineJob).run()).toEqual({
@@ -331,19 +323,38 @@ describe('the dispute deadline job on two instances sharing one database', () =>
       });
       expect((await row(b, second.id as string)).deadline_flagged_at).toBeNull();
 
-      release();
-      // A's next batch picks up what arrived meanwhile.
-      expect((await runA).flagged.map((d) => d.provider_dispute_id)).toEqual([first.id, second.id]);
-      // The lock went with A's run: B runs now (and finds nothing left).
-      expect(await b.app.get(DisputeDeadlineJob).run()).toEqual({
-        skipped: false,
-        flagged: [],
-        warned: [],
-      });
+      await holder.query(`SELECT pg_advisory_unlock(hashtext('payment:dispute-deadline-job'))`);
+      // The lock is free: B runs now and flags what the skipped run left.
+      const runB = await b.app.get(DisputeDeadlineJob).run();
+      expect(runB.skipped).toBe(false);
+      expect(runB.flagged.map((d) => d.provider_dispute_id)).toContain(second.id);
     } finally {
-      release();
-      a.app.get(EventEmitter2).off(PaymentEvents.DISPUTE_DEADLINE_PASSED, blocker);
+      await holder.release();
     }
+  });
+
+  it('enqueues one job per scheduler tick across instances, flagging and announcing each dispute once', async () => {
+    const dispute = disputeDue(-1);
+    await deliverDispute(a, 'charge.dispute.created', dispute);
+    const tick = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const won = await Promise.all([
+      a.app.get(DisputeDeadlineJob).enqueueTick(tick),
+      b.app.get(DisputeDeadlineJob).enqueueTick(tick),
+    ]);
+    expect(won.filter(Boolean)).toHaveLength(1);
+    // The job runs on whichever engine picks it; its events go to the durable listeners.
+    for (let i = 0; i < 200; i++) {
+      if ((await row(a, dispute.id as string)).deadline_flagged_at) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    await waitForPaymentEvents(a.app);
+    const announced = await a.dataSource.query(
+      `SELECT count(*)::int AS n FROM payment_outbox
+        WHERE name = 'payment.dispute.deadline_passed' AND payload->'dispute'->>'provider_dispute_id' = $1`,
+      [dispute.id],
+    );
+    expect(announced).toEqual([{ n: 1 }]);
+    expect((await row(a, dispute.id as string)).deadline_flagged_at).not.toBeNull();
   });
 });
 

@@ -9,6 +9,7 @@ import {
   stripeObject,
   type StripeObject,
 } from '../fixtures/stripe/events';
+import { waitForPaymentEvents } from '../../src/events/wait-for-payment-events';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 const WEBHOOK_SECRET = 'whsec_test';
@@ -64,6 +65,8 @@ describe('disputes and early fraud warnings from signed Stripe webhooks', () => 
       .set('Stripe-Signature', signature)
       .send(payload);
     expect(res.status).toBeLessThan(300);
+    // Durable listeners (linking, the test's recorders) run after the commit, on the job engine.
+    await waitForPaymentEvents(t.app);
     return event.id;
   }
 

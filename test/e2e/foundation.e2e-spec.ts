@@ -29,7 +29,13 @@ describe('foundation: plumbing every route shares', () => {
 
   it('answers liveness and readiness', async () => {
     await t.http.get('/health').expect(200, { status: 'ok' });
-    await t.http.get('/health/ready').expect(200, { status: 'ok', database: 'up' });
+    const ready = await t.http.get('/health/ready').expect(200);
+    expect(ready.body).toEqual({
+      status: 'ok',
+      database: 'up',
+      // The durable event backlog (DESIGN §8).
+      events: { undelivered: 0, dead: 0, oldest_undelivered_age_seconds: null },
+    });
   });
 
   it('serves the OpenAPI document and UI at /docs', async () => {
@@ -114,7 +120,10 @@ describe('foundation: plumbing every route shares', () => {
       'payment_checkout_session',
       'payment_customer',
       'payment_dispute',
+      'payment_event_delivery',
       'payment_migrations',
+      'payment_outbox',
+      'payment_scheduled_tick',
       'payment_subscription',
       'payment_transaction',
       'payment_webhook_event',

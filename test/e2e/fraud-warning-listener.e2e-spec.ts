@@ -1,9 +1,11 @@
 import { Injectable, Module } from '@nestjs/common';
+import type { CheckoutCompletedEvent } from '../../src/checkout/checkout.events';
 import { DisputeUpdatedEvent, FraudWarningCreatedEvent } from '../../src/disputes/disputes.events';
 import { OnPaymentEvent } from '../../src/events/on-payment-event.decorator';
 import { PaymentEvents } from '../../src/events/payment-events';
 import { RefundsModule } from '../../src/refunds/refunds.module';
 import { RefundsService } from '../../src/refunds/refunds.service';
+import { waitForPaymentEvents } from '../../src/events/wait-for-payment-events';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 // ---- The README's example: refund and revoke on an early fraud warning --------------------------
@@ -11,10 +13,30 @@ import { createTestApp, type TestApp } from '../support/test-app';
 /** Stands in for the app's own access control. */
 @Injectable()
 export class AccessService {
+  readonly granted: { customerRef: string; sessionId: string }[] = [];
   readonly revoked: { customerRef: string | null; transactionId: number }[] = [];
+
+  /** Idempotent, as the README asks (delivery is at least once). */
+  async grant(customerRef: string, sessionId: string): Promise<void> {
+    if (!this.granted.some((g) => g.sessionId === sessionId))
+      this.granted.push({ customerRef, sessionId });
+  }
 
   async revokeFor(customerRef: string | null, transactionId: number): Promise<void> {
     this.revoked.push({ customerRef, transactionId });
+  }
+}
+
+// ---- The README's first example: grant access when a checkout is paid -----------------------------
+
+@Injectable()
+export class GrantAccessOnCheckout {
+  constructor(private readonly access: AccessService) {}
+
+  @OnPaymentEvent(PaymentEvents.CHECKOUT_COMPLETED)
+  async onCompleted(event: CheckoutCompletedEvent): Promise<void> {
+    if (!event.customerRef) return;
+    await this.access.grant(event.customerRef, event.session.session_id); // idempotent on your side
   }
 }
 
@@ -55,12 +77,15 @@ export class RefundOnFraudWarning {
   }
 }
 
-@Module({ imports: [RefundsModule], providers: [AccessService, RefundOnFraudWarning] })
+@Module({
+  imports: [RefundsModule],
+  providers: [AccessService, GrantAccessOnCheckout, RefundOnFraudWarning],
+})
 export class FraudWarningModule {}
 
 // ---- The test ----------------------------------------------------------------------------------
 
-describe('README example: refund and revoke access on an early fraud warning', () => {
+describe('README examples as durable listeners: grant access on checkout, refund and revoke on an early fraud warning', () => {
   let t: TestApp;
 
   beforeAll(async () => {
@@ -81,11 +106,17 @@ describe('README example: refund and revoke access on an early fraud warning', (
         .expect(200)
     ).body;
     expect(charge.status).toBe('succeeded');
+    await waitForPaymentEvents(t.app);
+    expect(t.app.get(AccessService).granted).toEqual([
+      { customerRef: 'user_42', sessionId: checkout.body.session_id },
+    ]);
 
     await t.http
       .post('/sandbox/simulate/fraud-warning')
       .send({ payment_intent_id: charge.provider_payment_intent_id })
       .expect(201);
+    // The listener runs on the job engine after the webhook's commit.
+    await waitForPaymentEvents(t.app);
 
     const after = (
       await t.http.get(`/api/v1/payment/transactions/${charge.id as number}`).expect(200)

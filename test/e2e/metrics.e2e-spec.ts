@@ -1,7 +1,5 @@
 import { Module } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DisputeDeadlineJob } from '../../src/disputes/dispute-deadline.job';
-import { PaymentEvents } from '../../src/events/payment-events';
 import { BACKLOG_PROBE, type BacklogProbe } from '../../src/metrics/backlog-probe';
 import { signSandboxPayload } from '../../src/payment-provider/sandbox/sandbox-signature';
 import { createTestApp, type TestApp } from '../support/test-app';
@@ -91,30 +89,45 @@ describe('GET /metrics (e2e)', () => {
     const before = await scrape();
     const completed = 'checkout.session.completed';
 
-    // The first delivery of checkout.session.completed fails in a listener; the sandbox retries it.
-    const emitter = t.app.get(EventEmitter2);
-    let failures = 0;
-    const failOnce = async (): Promise<void> => {
-      if (failures++ === 0) throw new Error('listener exploded once');
-    };
-    // eslint-disable-next-line @typescript-eslint/no-misused-promises
-    emitter.on(PaymentEvents.CHECKOUT_COMPLETED, failOnce);
-
-    const created = await t.http
-      .post('/api/v1/payment/checkout')
-      .set(AUTH)
-      .send({ price_id: 'price_sandbox_onetime', mode: 'payment', customer_ref: 'user-metrics' })
-      .expect(201);
-    const sessionId = (created.body as { session_id: string }).session_id;
-    await t.http.get(`/api/v1/payment/checkout/${sessionId}`).set(AUTH).expect(200);
-    await t.http.post(`/sandbox/checkout/${sessionId}/pay`).expect(303);
-    await until(async () => {
-      const rows = (await inbox()).filter((row) => row.type === completed);
-      return rows.length === 1 && rows[0].status === 'processed';
-    }, 'checkout.session.completed to be processed after its retry');
-    // eslint-disable-next-line @typescript-eslint/no-misused-promises
-    emitter.off(PaymentEvents.CHECKOUT_COMPLETED, failOnce);
-    expect(failures).toBeGreaterThanOrEqual(2);
+    // The first delivery of checkout.session.completed fails in its own transaction (the database
+    // refuses the checkout's completion once); the sandbox retries it and the retry is processed.
+    await t.dataSource.query(`
+      CREATE SEQUENCE test_fail_once;
+      CREATE FUNCTION test_fail_once() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.status = 'complete' AND OLD.status <> 'complete' AND nextval('test_fail_once') = 1 THEN
+          RAISE EXCEPTION 'checkout table refused the write once';
+        END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER test_fail_once BEFORE UPDATE ON payment_checkout_session
+        FOR EACH ROW EXECUTE FUNCTION test_fail_once();`);
+    let failures: number;
+    let sessionId: string;
+    try {
+      const created = await t.http
+        .post('/api/v1/payment/checkout')
+        .set(AUTH)
+        .send({ price_id: 'price_sandbox_onetime', mode: 'payment', customer_ref: 'user-metrics' })
+        .expect(201);
+      sessionId = (created.body as { session_id: string }).session_id;
+      await t.http.get(`/api/v1/payment/checkout/${sessionId}`).set(AUTH).expect(200);
+      await t.http.post(`/sandbox/checkout/${sessionId}/pay`).expect(303);
+      await until(async () => {
+        const rows = (await inbox()).filter((row) => row.type === completed);
+        return rows.length === 1 && rows[0].status === 'processed';
+      }, 'checkout.session.completed to be processed after its retry');
+      // Every attempt at the completion drew a number: the failed one and the processed one.
+      const [{ drawn }] = await t.dataSource.query<{ drawn: string }[]>(
+        'SELECT last_value AS drawn FROM test_fail_once',
+      );
+      failures = Number(drawn);
+    } finally {
+      await t.dataSource.query(
+        'DROP TRIGGER test_fail_once ON payment_checkout_session; DROP FUNCTION test_fail_once(); DROP SEQUENCE test_fail_once;',
+      );
+    }
+    expect(failures).toBe(2);
 
     // The same event delivered again: a duplicate.
     const [stored] = await t.dataSource.query<{ payload: unknown }[]>(
@@ -204,8 +217,9 @@ describe('GET /metrics (e2e)', () => {
     ).toBe(1);
     expect(moved('payments_job_failures_total', { job: 'dispute-deadline' })).toBe(0);
 
-    // No BacklogProbe in this app: no outbox gauges.
-    expect(after.some((s) => s.name.startsWith('payments_outbox_'))).toBe(false);
+    // The events module's BacklogProbe: the outbox gauges are there.
+    expect(after.some((s) => s.name === 'payments_outbox_backlog')).toBe(true);
+    expect(after.some((s) => s.name === 'payments_outbox_oldest_age_seconds')).toBe(true);
   });
 
   it('exposes the outbox gauges from a BacklogProbe another module provides', async () => {

@@ -14,6 +14,7 @@ import {
   type StripeEventEnvelope,
   type StripeObject,
 } from '../fixtures/stripe/events';
+import { waitForPaymentEvents } from '../../src/events/wait-for-payment-events';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 const WEBHOOK_SECRET = 'whsec_test';
@@ -212,6 +213,8 @@ describe('refunds on the Stripe adapter', () => {
       .set('stripe-signature', signature)
       .send(payload)
       .expect(expected);
+    // Durable listeners (orphan linking, the test's recorder) run after the commit.
+    await waitForPaymentEvents(t.app);
   }
 
   it('sends the refund against the payment intent with the amount, an accepted reason and the idempotency key', async () => {
@@ -401,6 +404,7 @@ describe('refunds on the Stripe adapter', () => {
       }),
     );
     expect(refunds[0].providerUpdatedAt).not.toBeNull();
+    await waitForPaymentEvents(t.app);
     expect(recorder.created.filter((event) => event.refund.id === res.body.id)).toHaveLength(1);
     expect(await row(charge.id)).toEqual(
       expect.objectContaining({ status: 'partially_refunded', amountRefunded: 800 }),
@@ -505,6 +509,7 @@ describe('refunds on the Stripe adapter', () => {
       .filter((call) => call.idempotencyKey === `refund-client-${key}`);
     expect(calls).toHaveLength(2);
     expect(await refundRows(charge.id)).toHaveLength(1);
+    await waitForPaymentEvents(t.app);
     expect(recorder.created.filter((event) => event.refund.id === pending.id)).toHaveLength(1);
   });
 
@@ -658,11 +663,14 @@ describe('refunds on the Stripe adapter', () => {
     await deliver(event);
     const announced = () =>
       recorder.created.filter((e) => e.refund.provider_refund_id === refund.id);
+    await waitForPaymentEvents(t.app);
     expect(announced()).toHaveLength(1);
 
     await deliver(event); // a redelivery is acknowledged without effects
+    await waitForPaymentEvents(t.app);
     expect(announced()).toHaveLength(1);
     await t.app.get(WebhooksService).replay(event.id);
+    await waitForPaymentEvents(t.app);
     expect(announced()).toHaveLength(2);
     expect(announced()[1].providerEventId).toBe(event.id);
     expect(await refundRows(charge.id)).toHaveLength(1);

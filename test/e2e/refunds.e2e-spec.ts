@@ -5,6 +5,7 @@ import { PaymentEvents } from '../../src/events/payment-events';
 import { SandboxStore } from '../../src/payment-provider/sandbox/sandbox.store';
 import { TransactionEntity } from '../../src/transactions/entities/transaction.entity';
 import type { RefundCreatedEvent, RefundUpdatedEvent } from '../../src/refunds/refunds.events';
+import { waitForPaymentEvents } from '../../src/events/wait-for-payment-events';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 @Injectable()
@@ -123,6 +124,7 @@ describe('refunds through the API (sandbox provider)', () => {
     );
     const updated = await row(charge.id);
     expect(updated).toEqual(expect.objectContaining({ status: 'refunded', amountRefunded: 2900 }));
+    await waitForPaymentEvents(t.app);
     const created = recorder.created.find((event) => event.refund.id === res.body.id);
     expect(created).toEqual(expect.objectContaining({ providerEventId: null }));
     expect(created?.charge).toEqual(
@@ -279,7 +281,9 @@ describe('refunds through the API (sandbox provider)', () => {
       }),
     );
     // Announced once as created (by the API), and not again by its webhooks.
+    await waitForPaymentEvents(t.app);
     expect(recorder.created.filter((event) => event.refund.id === res.body.id)).toHaveLength(1);
+    await waitForPaymentEvents(t.app);
     expect(recorder.updated.filter((event) => event.refund.id === res.body.id)).toHaveLength(0);
   });
 
@@ -306,6 +310,7 @@ describe('refunds through the API (sandbox provider)', () => {
     expect(await row(charge.id)).toEqual(
       expect.objectContaining({ status: 'partially_refunded', amountRefunded: 400 }),
     );
+    await waitForPaymentEvents(t.app);
     const created = recorder.created.filter(
       (event) => event.refund.provider_refund_id === providerRefundId,
     );

@@ -18,6 +18,7 @@ import {
   stripeObject,
   type StripeObject,
 } from '../fixtures/stripe/events';
+import { waitForPaymentEvents } from '../../src/events/wait-for-payment-events';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 /*
@@ -276,6 +277,8 @@ describe('subscription webhooks from Stripe, in any order', () => {
       status: 200,
       body: expect.objectContaining({ outcome: 'processed' }),
     });
+    // Durable listeners (the test's recorder) run after the commit, on the job engine.
+    await waitForPaymentEvents(t.app);
   }
 
   async function deliverStep(shape: Shape, ids: Ids, step: Step): Promise<void> {

@@ -16,6 +16,7 @@ import type {
   SubscriptionUpdatedEvent,
 } from '../../src/subscriptions/subscriptions.events';
 import type { TransactionResource } from '../../src/transactions/transaction.resource';
+import { waitForPaymentEvents } from '../../src/events/wait-for-payment-events';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 const MONTHLY = 'price_sandbox_monthly';
@@ -168,7 +169,9 @@ describe('subscriptions on the sandbox provider', () => {
     expect(session.body).toEqual(
       expect.objectContaining({ status: 'complete', subscription_id: subscription.id }),
     );
+    await waitForPaymentEvents(t.app);
     expect(recorder.about(PaymentEvents.SUBSCRIPTION_CREATED, subscription.id)).toHaveLength(1);
+    await waitForPaymentEvents(t.app);
     const [paid] = recorder.about(PaymentEvents.INVOICE_PAID, subscription.id);
     expect(paid.invoice).toEqual(
       expect.objectContaining({ billing_reason: 'subscription_create', amount: 900 }),
@@ -222,6 +225,7 @@ describe('subscriptions on the sandbox provider', () => {
         cancel_at_period_end: true,
       }),
     );
+    await waitForPaymentEvents(t.app);
     const canceledEvents = recorder.about(PaymentEvents.SUBSCRIPTION_CANCELED, subscription.id);
     expect(canceledEvents).toHaveLength(1);
     expect(canceledEvents[0].subscription!.status).toBe('canceled');
@@ -300,6 +304,7 @@ describe('subscriptions on the sandbox provider', () => {
       .about(PaymentEvents.INVOICE_PAID, subscription.id)
       .map((event) => event.invoice!.billing_reason);
     expect(reasons).toEqual(['subscription_create', 'subscription_cycle']);
+    await waitForPaymentEvents(t.app);
     expect(recorder.about(PaymentEvents.SUBSCRIPTION_CANCELED, subscription.id)).toHaveLength(0);
   });
 

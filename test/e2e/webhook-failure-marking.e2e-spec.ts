@@ -32,12 +32,7 @@ describe('webhook inbox: a late failure of a concurrent delivery', () => {
       )
     )[0];
 
-  type MarkFailed = (
-    id: string,
-    rowId: number | undefined,
-    error: unknown,
-    countAttempt: boolean,
-  ) => Promise<void>;
+  type MarkFailed = (id: string, rowId: number | undefined, error: unknown) => Promise<void>;
   const markFailed = (): MarkFailed => {
     const service: { markFailed: MarkFailed } = t.app.get<unknown>(WebhooksService) as {
       markFailed: MarkFailed;
@@ -47,7 +42,7 @@ describe('webhook inbox: a late failure of a concurrent delivery', () => {
 
   it('leaves a row another delivery processed as processed', async () => {
     await insertRow('evt_race_processed', 'processed');
-    await markFailed()('evt_race_processed', undefined, new Error('deadlock detected'), true);
+    await markFailed()('evt_race_processed', undefined, new Error('deadlock detected'));
     expect(await rowOf('evt_race_processed')).toEqual({
       status: 'processed',
       attempts: 1,
@@ -57,19 +52,13 @@ describe('webhook inbox: a late failure of a concurrent delivery', () => {
 
   it('still marks a row failed when nothing processed it', async () => {
     await insertRow('evt_race_received', 'received');
-    await markFailed()('evt_race_received', undefined, new Error('deadlock detected'), true);
+    await markFailed()('evt_race_received', undefined, new Error('deadlock detected'));
     expect(await rowOf('evt_race_received')).toEqual({
       status: 'failed',
       attempts: 2,
       last_error: 'Error: deadlock detected',
     });
   });
-
-  it('marks its own processed row failed when a listener failed after the commit', async () => {
-    await insertRow('evt_listener_failed', 'processed');
-    await markFailed()('evt_listener_failed', undefined, new Error('listener threw'), false);
-    expect(await rowOf('evt_listener_failed')).toEqual(
-      expect.objectContaining({ status: 'failed', attempts: 1 }),
-    );
-  });
+  // Listeners no longer run in the webhook's request (durable events, DESIGN §7): their failures
+  // never touch the inbox row (test/e2e/durable-events.e2e-spec.ts).
 });
