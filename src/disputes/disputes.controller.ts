@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ParseIdPipe } from '../common/parse-id.pipe';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { pageOf } from '../common/pagination';
+import { listPageFields, listRequestOf, type ListPageFields } from '../common/list-query';
 import { toDisputeResource, type DisputeResource } from './dispute.resource';
 import { DisputesService } from './disputes.service';
 import { ListDisputesQuery } from './dto/list-disputes.query';
@@ -16,15 +16,10 @@ export class DisputesController {
   @Get()
   async list(
     @Query() query: ListDisputesQuery,
-  ): Promise<{ disputes: DisputeResource[]; total: number; page: number; page_size: number }> {
-    const page = pageOf(query);
-    const { rows, total } = await this.disputes.list({ status: query.status }, page);
-    return {
-      disputes: rows.map(toDisputeResource),
-      total,
-      page: page.page,
-      page_size: page.pageSize,
-    };
+  ): Promise<{ disputes: DisputeResource[] } & ListPageFields> {
+    const request = listRequestOf(query);
+    const result = await this.disputes.listPage({ status: query.status }, request);
+    return { disputes: result.rows.map(toDisputeResource), ...listPageFields(request, result) };
   }
 
   @Get(':id')

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ParseIdPipe } from '../common/parse-id.pipe';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { pageOf } from '../common/pagination';
+import { listPageFields, listRequestOf, type ListPageFields } from '../common/list-query';
 import { ListSubscriptionsQuery } from './dto/list-subscriptions.query';
 import { SubscriptionCancellationService } from './subscription-cancellation.service';
 import { toSubscriptionResource, type SubscriptionResource } from './subscription.resource';
@@ -16,24 +16,19 @@ export class SubscriptionsController {
     private readonly cancellation: SubscriptionCancellationService,
   ) {}
 
-  /** Newest first; filters: status, customer_ref. */
+  /** Newest first; filters: status, customer_ref; cursors or pages (DESIGN §6.0). */
   @Get()
-  async list(@Query() query: ListSubscriptionsQuery): Promise<{
-    subscriptions: SubscriptionResource[];
-    total: number;
-    page: number;
-    page_size: number;
-  }> {
-    const page = pageOf(query);
-    const { rows, total } = await this.subscriptions.list(
+  async list(
+    @Query() query: ListSubscriptionsQuery,
+  ): Promise<{ subscriptions: SubscriptionResource[] } & ListPageFields> {
+    const request = listRequestOf(query);
+    const result = await this.subscriptions.listPage(
       { status: query.status, customerRef: query.customer_ref },
-      page,
+      request,
     );
     return {
-      subscriptions: rows.map(toSubscriptionResource),
-      total,
-      page: page.page,
-      page_size: page.pageSize,
+      subscriptions: result.rows.map(toSubscriptionResource),
+      ...listPageFields(request, result),
     };
   }
 

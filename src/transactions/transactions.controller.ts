@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ParseIdPipe } from '../common/parse-id.pipe';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { NotFoundError } from '../common/domain-error';
-import { pageOf } from '../common/pagination';
+import { listPageFields, listRequestOf, type ListPageFields } from '../common/list-query';
 import { ListTransactionsQuery } from './dto/list-transactions.query';
 import { toTransactionResource, type TransactionResource } from './transaction.resource';
 import { TransactionsService } from './transactions.service';
@@ -13,24 +13,19 @@ import { TransactionsService } from './transactions.service';
 export class TransactionsController {
   constructor(private readonly transactions: TransactionsService) {}
 
-  /** Newest first; filters: status, type, customer_ref. */
+  /** Newest first; filters: status, type, customer_ref; cursors or pages (DESIGN §6.0). */
   @Get()
-  async list(@Query() query: ListTransactionsQuery): Promise<{
-    transactions: TransactionResource[];
-    total: number;
-    page: number;
-    page_size: number;
-  }> {
-    const page = pageOf(query);
-    const { rows, total } = await this.transactions.list(
+  async list(
+    @Query() query: ListTransactionsQuery,
+  ): Promise<{ transactions: TransactionResource[] } & ListPageFields> {
+    const request = listRequestOf(query);
+    const result = await this.transactions.listPage(
       { status: query.status, type: query.type, customerRef: query.customer_ref },
-      page,
+      request,
     );
     return {
-      transactions: rows.map(toTransactionResource),
-      total,
-      page: page.page,
-      page_size: page.pageSize,
+      transactions: result.rows.map(toTransactionResource),
+      ...listPageFields(request, result),
     };
   }
 

@@ -1,8 +1,8 @@
 import { IsIn, IsOptional } from 'class-validator';
-import { PageQuery } from '../../common/pagination';
+import { ListQuery } from '../../common/list-query';
 import { DISPUTE_STATUS_FILTERS, type DisputeStatusFilter } from '../disputes.service';
 
-export class ListDisputesQuery extends PageQuery {
+export class ListDisputesQuery extends ListQuery {
   /** `open` (warning_issued, needs_response, under_review) or one status. */
   @IsOptional()
   @IsIn(DISPUTE_STATUS_FILTERS)

@@ -1,6 +1,6 @@
 import { MAX_CUSTOMER_REF_LENGTH } from '../../customers/customer-ref';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { PageQuery } from '../../common/pagination';
+import { ListQuery } from '../../common/list-query';
 import type { TransactionStatus, TransactionType } from '../entities/transaction.entity';
 
 export const TRANSACTION_STATUSES: TransactionStatus[] = [
@@ -13,7 +13,7 @@ export const TRANSACTION_STATUSES: TransactionStatus[] = [
 ];
 export const TRANSACTION_TYPES: TransactionType[] = ['charge', 'refund'];
 
-export class ListTransactionsQuery extends PageQuery {
+export class ListTransactionsQuery extends ListQuery {
   @IsOptional()
   @IsIn(TRANSACTION_STATUSES)
   status?: TransactionStatus;
