@@ -1,7 +1,7 @@
 import { InitialSchema1795755171368 } from './1795755171368-InitialSchema';
 import { AddTransactionRequestFingerprint1795760117698 } from './1795760117698-AddTransactionRequestFingerprint';
 import { IndexOrphanLinks1795760387564 } from './1795760387564-IndexOrphanLinks';
-import { ListIndexes1795977146416 } from './1795977146416-ListIndexes';
+import { ListIndexes1795977779566 } from './1795977779566-ListIndexes';
 
 /**
  * Every migration, in order. A new migration file must be added here too
@@ -11,5 +11,5 @@ export const MIGRATIONS: Function[] = [
   InitialSchema1795755171368,
   AddTransactionRequestFingerprint1795760117698,
   IndexOrphanLinks1795760387564,
-  ListIndexes1795977146416,
+  ListIndexes1795977779566,
 ];

@@ -151,7 +151,8 @@ export function listPageFields(request: ListRequest, result: ListResult<unknown>
  * Lists rows newest first (created_at DESC, id DESC). A cursor compares the
  * row tuple `(created_at, id)` with the cursor row's, so each call is one index
  * range scan of `limit + 1` entries whatever the depth; the cursor row must exist
- * (it is looked up by primary key) or the call is a 400 naming the parameter.
+ * (any row of the table, whether or not the filters match it) or the call is a
+ * 400 naming the parameter.
  * `filter` adds the WHERE conditions on alias `t`; the indexes that serve each
  * filter are on (filter columns…, created_at, id).
  */
@@ -178,14 +179,14 @@ export async function listRows<T extends ObjectLiteral>(
   }
 
   const qb = base();
-  const field = request.endingBefore !== undefined ? 'ending_before' : 'starting_after';
-  const cursorId = request.endingBefore ?? request.startingAfter;
   const backward = request.endingBefore !== undefined;
+  const cursorId = request.endingBefore ?? request.startingAfter;
   if (cursorId !== undefined) {
-    const createdAt = await cursorCreatedAt(repository, cursorId, field);
+    // The cursor row's own (created_at, id), read in the same statement: microseconds
+    // kept (a JS Date has milliseconds), one round trip.
     qb.andWhere(
-      `(t.created_at, t.id) ${backward ? '>' : '<'} (CAST(:cursorCreatedAt AS timestamptz), :cursorId)`,
-      { cursorCreatedAt: createdAt, cursorId },
+      `(t.created_at, t.id) ${backward ? '>' : '<'} (SELECT c.created_at, c.id FROM ${repository.metadata.tablePath} c WHERE c.id = :cursorId)`,
+      { cursorId },
     );
   }
   const direction = backward ? 'ASC' : 'DESC';
@@ -194,6 +195,9 @@ export async function listRows<T extends ObjectLiteral>(
     .addOrderBy('t.id', direction)
     .limit(request.limit + 1)
     .getMany();
+  // No row: the end of the list, or a cursor that names no row (then a 400).
+  if (cursorId !== undefined && rows.length === 0)
+    await assertCursorRow(repository, cursorId, backward ? 'ending_before' : 'starting_after');
   return trim(rows, request.limit, backward, total);
 }
 
@@ -204,19 +208,13 @@ function trim<T>(rows: T[], limit: number, reverse: boolean, total?: number): Li
   return { rows: page, hasMore, ...(total !== undefined ? { total } : {}) };
 }
 
-/** The cursor row's created_at as PostgreSQL prints it (microseconds kept, unlike a JS Date). */
-async function cursorCreatedAt<T extends ObjectLiteral>(
+/** @throws ValidationError naming `field` when no row has the id. */
+async function assertCursorRow<T extends ObjectLiteral>(
   repository: Repository<T>,
   id: number,
   field: string,
-): Promise<string> {
-  const rows = (await repository.query(
-    `SELECT created_at::text AS created_at FROM ${repository.metadata.tablePath} WHERE id = $1`,
-    [id],
-  )) as { created_at: string }[];
-  if (rows.length === 0) {
-    const problem = `no ${repository.metadata.tableName.replace(/^payment_/, '')} with id ${id}`;
-    throw new ValidationError(`Validation failed: ${field}: ${problem}`, { [field]: [problem] });
-  }
-  return rows[0].created_at;
+): Promise<void> {
+  if (await repository.createQueryBuilder('c').where('c.id = :id', { id }).getExists()) return;
+  const problem = `no ${repository.metadata.tableName.replace(/^payment_/, '')} with id ${id}`;
+  throw new ValidationError(`Validation failed: ${field}: ${problem}`, { [field]: [problem] });
 }

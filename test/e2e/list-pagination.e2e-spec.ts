@@ -63,10 +63,10 @@ describe('cursor pagination of the lists', () => {
     where = 'true',
     params: unknown[] = [],
   ): Promise<number[]> {
-    const rows = (await t.dataSource.query(
+    const rows = await t.dataSource.query<{ id: number }[]>(
       `SELECT id FROM ${table} WHERE ${where} ORDER BY created_at DESC, id DESC`,
       params,
-    )) as { id: number }[];
+    );
     return rows.map((row) => row.id);
   }
 

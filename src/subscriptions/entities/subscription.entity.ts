@@ -18,6 +18,9 @@ export { SUBSCRIPTION_STATUSES, type SubscriptionStatus };
 @Index('ix_payment_subscription_customer_ref', ['customerRef', 'createdAt', 'id'], {
   where: 'customer_ref IS NOT NULL',
 })
+@Index('ix_payment_subscription_customer_status', ['customerRef', 'status', 'createdAt', 'id'], {
+  where: 'customer_ref IS NOT NULL',
+})
 @Check(
   'ck_payment_subscription_status',
   `status IN ('incomplete', 'incomplete_expired', 'trialing', 'active', 'past_due', 'canceled', 'unpaid', 'paused')`,
