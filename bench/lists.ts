@@ -40,6 +40,14 @@ interface Case {
   cursors: boolean;
 }
 
+interface PlanNode {
+  'Node Type': string;
+  'Index Name'?: string;
+  'Shared Hit Blocks'?: number;
+  'Shared Read Blocks'?: number;
+  Plans?: PlanNode[];
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -103,12 +111,13 @@ async function main(): Promise<void> {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
+  const cases: Case[] = [];
   try {
     await waitFor200(`${base}/health/ready`);
     const heavy = info.heavy.customer_ref;
     const typical = info.typical.customer_ref;
     type Q = Record<string, string>;
-    const cases: Case[] = [
+    cases.push(
       ...(
         [
           {},
@@ -151,7 +160,7 @@ async function main(): Promise<void> {
       { list: 'transactions', query: { include: 'total' }, cursors: false },
       { list: 'transactions', query: { status: 'failed', include: 'total' }, cursors: false },
       { list: 'disputes', query: { status: 'open', include: 'total' }, cursors: false },
-    ];
+    );
 
     const rows: string[] = [];
     let random = 42;
@@ -195,6 +204,48 @@ async function main(): Promise<void> {
   } finally {
     await stop(app);
   }
+
+  // What PostgreSQL does for each cursor call (the SQL the app sends, at a cursor in the
+  // middle of the table): the index it scans, the buffers and the execution time.
+  await withClient(url, async (db) => {
+    const planRows: string[] = [];
+    for (const c of cases.filter((x) => x.cursors)) {
+      const table = `payment_${c.list.replace(/s$/, '')}`;
+      const params: unknown[] = [];
+      const where = Object.entries(c.query).map(([key, value]) => {
+        if (key === 'status' && value === 'open')
+          return `t.status IN ('warning_issued', 'needs_response', 'under_review')`;
+        params.push(value);
+        return `t.${key} = $${params.length}`;
+      });
+      params.push(Math.floor(info[c.list] / 2));
+      where.push(
+        `(t.created_at, t.id) < (SELECT c.created_at, c.id FROM ${table} c WHERE c.id = $${params.length})`,
+      );
+      const sql = `SELECT * FROM ${table} t WHERE ${where.join(' AND ')} ORDER BY t.created_at DESC, t.id DESC LIMIT 21`;
+      const [{ 'QUERY PLAN': plan }] = (
+        await db.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${sql}`, params)
+      ).rows as { 'QUERY PLAN': [{ Plan: PlanNode; 'Execution Time': number }] }[];
+      const indexes = new Set<string>();
+      const nodes = new Set<string>();
+      const walk = (node: PlanNode): void => {
+        nodes.add(node['Node Type']);
+        if (node['Index Name']) indexes.add(node['Index Name']);
+        node.Plans?.forEach(walk);
+      };
+      walk(plan[0].Plan);
+      const buffers =
+        (plan[0].Plan['Shared Hit Blocks'] ?? 0) + (plan[0].Plan['Shared Read Blocks'] ?? 0);
+      const label = `${c.list}${Object.keys(c.query).length ? '?' + new URLSearchParams(c.query).toString() : ''}`;
+      planRows.push(
+        `| ${label} | ${[...indexes].join(', ')} | ${nodes.has('Sort') ? 'yes' : 'no'} | ${buffers} | ${fmt(plan[0]['Execution Time'], 2)} |`,
+      );
+    }
+    process.stdout.write(
+      `\n### The plan of each cursor call (starting_after the middle row; EXPLAIN ANALYZE)\n\n` +
+        `| call | indexes scanned | sort | buffers | execution ms |\n|---|---|---|---|---|\n${planRows.join('\n')}\n`,
+    );
+  });
 
   // The deadline job: what it reads is the partial index of disputes awaiting a response.
   const job = (await import(
