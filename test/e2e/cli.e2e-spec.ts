@@ -34,6 +34,7 @@ describe('CLI', () => {
         'applied InitialSchema1795755171368',
         'applied AddTransactionRequestFingerprint1795760117698',
         'applied IndexOrphanLinks1795760387564',
+        'applied ListIndexes1795977779566',
       ].join('\n'),
       err: '',
     });
