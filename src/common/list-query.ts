@@ -1,4 +1,4 @@
-import { Type } from 'class-transformer';
+import { Transform, Type, type TransformFnParams } from 'class-transformer';
 import {
   IsIn,
   IsInt,
@@ -18,6 +18,11 @@ export const LIST_INCLUDES = ['total'] as const;
 
 const PAGE_PARAMS = ['page', 'page_size'];
 const CURSOR_PARAMS = ['limit', 'starting_after', 'ending_before'];
+
+/** A row id is digits only (as in a path, ParseIdPipe): `0x10` or `1e3` stay text and fail IsInt. */
+function rowId({ value }: TransformFnParams): unknown {
+  return typeof value === 'string' && /^[0-9]{1,10}$/.test(value) ? Number(value) : value;
+}
 
 /** The property may not be given together with any of `others` (DESIGN §6.0: one way of paging per call). */
 function NotWith(others: string[]): PropertyDecorator {
@@ -75,7 +80,7 @@ export class ListQuery {
   limit?: number;
 
   @IsOptional()
-  @Type(() => Number)
+  @Transform(rowId)
   @IsInt()
   @Min(1)
   @Max(MAX_ROW_ID)
@@ -83,7 +88,7 @@ export class ListQuery {
   starting_after?: number;
 
   @IsOptional()
-  @Type(() => Number)
+  @Transform(rowId)
   @IsInt()
   @Min(1)
   @Max(MAX_ROW_ID)

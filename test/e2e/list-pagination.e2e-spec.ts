@@ -245,6 +245,8 @@ describe('cursor pagination of the lists', () => {
       [{ starting_after: 'abc' }, ['starting_after']],
       [{ ending_before: '0' }, ['ending_before']],
       [{ starting_after: '2147483648' }, ['starting_after']],
+      [{ starting_after: '0x10' }, ['starting_after']],
+      [{ ending_before: '1e3' }, ['ending_before']],
       [{ limit: 0 }, ['limit']],
       [{ limit: 101 }, ['limit']],
       [{ limit: '2.5' }, ['limit']],
