@@ -1,7 +1,7 @@
 /**
  * Throughput and memory of the two hot paths, printed as figures (no timing
- * assertions: this machine is shared and noisy). Run: `npm run bench`
- * (embedded PostgreSQL) or `TEST_DATABASE_URL=postgres://… npm run bench`.
+ * assertions: this machine is shared and noisy). Run: `npm run bench:app`
+ * (embedded PostgreSQL) or `TEST_DATABASE_URL=postgres://… npm run bench:app`.
  *
  * 1. Checkouts paid end to end on the sandbox: POST /checkout, then Pay, which
  *    delivers payment_intent.succeeded + checkout.session.completed through the

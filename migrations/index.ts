@@ -2,6 +2,7 @@ import { InitialSchema1795755171368 } from './1795755171368-InitialSchema';
 import { AddTransactionRequestFingerprint1795760117698 } from './1795760117698-AddTransactionRequestFingerprint';
 import { IndexOrphanLinks1795760387564 } from './1795760387564-IndexOrphanLinks';
 import { EventOutbox1795790000000 } from './1795790000000-EventOutbox';
+import { ListIndexes1795977779566 } from './1795977779566-ListIndexes';
 
 /**
  * Every migration, in order. A new migration file must be added here too
@@ -12,4 +13,5 @@ export const MIGRATIONS: Function[] = [
   AddTransactionRequestFingerprint1795760117698,
   IndexOrphanLinks1795760387564,
   EventOutbox1795790000000,
+  ListIndexes1795977779566,
 ];

@@ -62,6 +62,9 @@ const WARN_BATCH = `UPDATE payment_dispute SET deadline_warned_at = $1, updated_
     ORDER BY evidence_due_by, id LIMIT $2 FOR UPDATE SKIP LOCKED)
   RETURNING id`;
 
+/** The job's two statements ($1 now, $2 batch size, $3 end of the warning window), for EXPLAIN in bench/lists.ts. */
+export const DEADLINE_JOB_SQL = { flag: FLAG_BATCH, warn: WARN_BATCH } as const;
+
 /**
  * The evidence-deadline job (DESIGN §6.4), scheduled from DISPUTE_DEADLINE_CRON
  * and runnable by hand (`payments disputes check-deadlines`).

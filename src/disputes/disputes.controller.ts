@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiKeyProtected } from '../common/openapi/api-errors.decorator';
 import { ApiIdParam } from '../common/openapi/api-fields';
 import { ParseIdPipe } from '../common/parse-id.pipe';
-import { pageOf } from '../common/pagination';
+import { listPageFields, listRequestOf, type ListPageFields } from '../common/list-query';
 import { toDisputeResource, type DisputeResource } from './dispute.resource';
 import { DisputesService } from './disputes.service';
 import { DisputeListResponse, DisputeResponse } from './dto/dispute.response';
@@ -22,15 +22,10 @@ export class DisputesController {
   @Get()
   async list(
     @Query() query: ListDisputesQuery,
-  ): Promise<{ disputes: DisputeResource[]; total: number; page: number; page_size: number }> {
-    const page = pageOf(query);
-    const { rows, total } = await this.disputes.list({ status: query.status }, page);
-    return {
-      disputes: rows.map(toDisputeResource),
-      total,
-      page: page.page,
-      page_size: page.pageSize,
-    };
+  ): Promise<{ disputes: DisputeResource[] } & ListPageFields> {
+    const request = listRequestOf(query);
+    const result = await this.disputes.listPage({ status: query.status }, request);
+    return { disputes: result.rows.map(toDisputeResource), ...listPageFields(request, result) };
   }
 
   @ApiOperation({ summary: 'One dispute or fraud warning by our id' })

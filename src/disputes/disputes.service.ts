@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, type FindOptionsWhere, type Repository } from 'typeorm';
 import { NotFoundError, ValidationError } from '../common/domain-error';
+import { listRows, type ListRequest, type ListResult } from '../common/list-query';
 import type { Page } from '../common/pagination';
 import { OPEN_DISPUTE_STATUSES } from './dispute-status';
 import { toDisputeResource, type DisputeResource } from './dispute.resource';
@@ -49,6 +50,17 @@ export class DisputesService {
       take: page.pageSize,
     });
     return { rows, total };
+  }
+
+  /** One page of the API list (DESIGN §6.0): cursor or page mode, total only when asked. */
+  async listPage(filter: DisputeFilter, request: ListRequest): Promise<ListResult<DisputeEntity>> {
+    const where = whereOf(filter); // validates the status
+    return listRows(this.disputes, request, (qb) => {
+      if (where.status === undefined) return;
+      if (filter.status === 'open')
+        qb.andWhere('t.status IN (:...open)', { open: [...OPEN_DISPUTE_STATUSES] });
+      else qb.andWhere('t.status = :status', { status: filter.status });
+    });
   }
 
   async get(id: number): Promise<DisputeResource> {

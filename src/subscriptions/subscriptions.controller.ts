@@ -3,8 +3,8 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiKeyProtected } from '../common/openapi/api-errors.decorator';
 import { ApiIdParam } from '../common/openapi/api-fields';
 import { ParseIdPipe } from '../common/parse-id.pipe';
-import { pageOf } from '../common/pagination';
 import { SubscriptionListResponse, SubscriptionResponse } from './dto/subscription.response';
+import { listPageFields, listRequestOf, type ListPageFields } from '../common/list-query';
 import { ListSubscriptionsQuery } from './dto/list-subscriptions.query';
 import { SubscriptionCancellationService } from './subscription-cancellation.service';
 import { toSubscriptionResource, type SubscriptionResource } from './subscription.resource';
@@ -19,27 +19,22 @@ export class SubscriptionsController {
     private readonly cancellation: SubscriptionCancellationService,
   ) {}
 
-  /** Newest first; filters: status, customer_ref. */
-  @ApiOperation({ summary: 'Subscriptions, newest first, one page at a time' })
+  /** Newest first; filters: status, customer_ref; cursors or pages (DESIGN §6.0). */
+  @ApiOperation({ summary: 'Subscriptions, newest first: by cursor or by page' })
   @ApiOkResponse({ type: SubscriptionListResponse })
   @ApiErrors(400)
   @Get()
-  async list(@Query() query: ListSubscriptionsQuery): Promise<{
-    subscriptions: SubscriptionResource[];
-    total: number;
-    page: number;
-    page_size: number;
-  }> {
-    const page = pageOf(query);
-    const { rows, total } = await this.subscriptions.list(
+  async list(
+    @Query() query: ListSubscriptionsQuery,
+  ): Promise<{ subscriptions: SubscriptionResource[] } & ListPageFields> {
+    const request = listRequestOf(query);
+    const result = await this.subscriptions.listPage(
       { status: query.status, customerRef: query.customer_ref },
-      page,
+      request,
     );
     return {
-      subscriptions: rows.map(toSubscriptionResource),
-      total,
-      page: page.page,
-      page_size: page.pageSize,
+      subscriptions: result.rows.map(toSubscriptionResource),
+      ...listPageFields(request, result),
     };
   }
 

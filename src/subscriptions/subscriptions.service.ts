@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { FindOptionsWhere, Repository } from 'typeorm';
 import { NotFoundError } from '../common/domain-error';
+import { listRows, type ListRequest, type ListResult } from '../common/list-query';
 import type { Page } from '../common/pagination';
 import { SubscriptionEntity, type SubscriptionStatus } from './entities/subscription.entity';
 
@@ -33,6 +34,18 @@ export class SubscriptionsService {
       take: page.pageSize,
     });
     return { rows, total };
+  }
+
+  /** One page of the API list (DESIGN §6.0): cursor or page mode, total only when asked. */
+  async listPage(
+    filter: SubscriptionFilter,
+    request: ListRequest,
+  ): Promise<ListResult<SubscriptionEntity>> {
+    return listRows(this.subscriptions, request, (qb) => {
+      if (filter.status) qb.andWhere('t.status = :status', { status: filter.status });
+      if (filter.customerRef)
+        qb.andWhere('t.customer_ref = :customerRef', { customerRef: filter.customerRef });
+    });
   }
 
   /** @throws NotFoundError */

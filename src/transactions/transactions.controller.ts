@@ -4,7 +4,7 @@ import { ApiErrors, ApiKeyProtected } from '../common/openapi/api-errors.decorat
 import { ApiIdParam } from '../common/openapi/api-fields';
 import { ParseIdPipe } from '../common/parse-id.pipe';
 import { NotFoundError } from '../common/domain-error';
-import { pageOf } from '../common/pagination';
+import { listPageFields, listRequestOf, type ListPageFields } from '../common/list-query';
 import { ListTransactionsQuery } from './dto/list-transactions.query';
 import { TransactionListResponse, TransactionResponse } from './dto/transaction.response';
 import { toTransactionResource, type TransactionResource } from './transaction.resource';
@@ -16,27 +16,22 @@ import { TransactionsService } from './transactions.service';
 export class TransactionsController {
   constructor(private readonly transactions: TransactionsService) {}
 
-  /** Newest first; filters: status, type, customer_ref. */
-  @ApiOperation({ summary: 'Charges and refunds, newest first, one page at a time' })
+  /** Newest first; filters: status, type, customer_ref; cursors or pages (DESIGN §6.0). */
+  @ApiOperation({ summary: 'Charges and refunds, newest first: by cursor or by page' })
   @ApiOkResponse({ type: TransactionListResponse })
   @ApiErrors(400)
   @Get()
-  async list(@Query() query: ListTransactionsQuery): Promise<{
-    transactions: TransactionResource[];
-    total: number;
-    page: number;
-    page_size: number;
-  }> {
-    const page = pageOf(query);
-    const { rows, total } = await this.transactions.list(
+  async list(
+    @Query() query: ListTransactionsQuery,
+  ): Promise<{ transactions: TransactionResource[] } & ListPageFields> {
+    const request = listRequestOf(query);
+    const result = await this.transactions.listPage(
       { status: query.status, type: query.type, customerRef: query.customer_ref },
-      page,
+      request,
     );
     return {
-      transactions: rows.map(toTransactionResource),
-      total,
-      page: page.page,
-      page_size: page.pageSize,
+      transactions: result.rows.map(toTransactionResource),
+      ...listPageFields(request, result),
     };
   }
 

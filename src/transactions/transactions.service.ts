@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { FindOptionsWhere, Repository } from 'typeorm';
 import { NotFoundError } from '../common/domain-error';
+import { listRows, type ListRequest, type ListResult } from '../common/list-query';
 import type { Page } from '../common/pagination';
 import {
   TransactionEntity,
@@ -38,6 +39,19 @@ export class TransactionsService {
       take: page.pageSize,
     });
     return { rows, total };
+  }
+
+  /** One page of the API list (DESIGN §6.0): cursor or page mode, total only when asked. */
+  async listPage(
+    filter: TransactionFilter,
+    request: ListRequest,
+  ): Promise<ListResult<TransactionEntity>> {
+    return listRows(this.transactions, request, (qb) => {
+      if (filter.status) qb.andWhere('t.status = :status', { status: filter.status });
+      if (filter.type) qb.andWhere('t.type = :type', { type: filter.type });
+      if (filter.customerRef)
+        qb.andWhere('t.customer_ref = :customerRef', { customerRef: filter.customerRef });
+    });
   }
 
   async get(id: number): Promise<TransactionEntity> {

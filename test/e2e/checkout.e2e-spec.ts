@@ -227,7 +227,9 @@ describe('checkout (e2e, sandbox)', () => {
       expect(cancelPage.text).toContain('Payment canceled');
 
       const failed = (
-        await t.http.get('/api/v1/payment/transactions?customer_ref=user-declined').expect(200)
+        await t.http
+          .get('/api/v1/payment/transactions?customer_ref=user-declined&include=total')
+          .expect(200)
       ).body;
       expect(failed.total).toBe(1);
       expect(failed.transactions[0]).toEqual(
@@ -252,7 +254,9 @@ describe('checkout (e2e, sandbox)', () => {
 
       await press(created.checkout_url, 'pay');
       const after = (
-        await t.http.get('/api/v1/payment/transactions?customer_ref=user-declined').expect(200)
+        await t.http
+          .get('/api/v1/payment/transactions?customer_ref=user-declined&include=total')
+          .expect(200)
       ).body;
       expect(after.total).toBe(1);
       expect(after.transactions[0]).toEqual(

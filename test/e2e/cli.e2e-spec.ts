@@ -37,6 +37,7 @@ describe('CLI', () => {
         'applied AddTransactionRequestFingerprint1795760117698',
         'applied IndexOrphanLinks1795760387564',
         'applied EventOutbox1795790000000',
+        'applied ListIndexes1795977779566',
       ].join('\n'),
       err: '',
     });

@@ -370,7 +370,9 @@ describe('disputes and early fraud warnings from signed Stripe webhooks', () => 
 
     const all = (await t.http.get('/api/v1/payment/disputes?page_size=100').expect(200)).body;
     const openRes = (
-      await t.http.get('/api/v1/payment/disputes?status=open&page_size=100').expect(200)
+      await t.http
+        .get('/api/v1/payment/disputes?status=open&page_size=100&include=total')
+        .expect(200)
     ).body;
     const expectedOpen = (all.disputes as { id: number; status: string }[])
       .filter((d) => ['warning_issued', 'needs_response', 'under_review'].includes(d.status))
@@ -392,7 +394,9 @@ describe('disputes and early fraud warnings from signed Stripe webhooks', () => 
   });
 
   it('pages the list newest first', async () => {
-    const res = await t.http.get('/api/v1/payment/disputes?page=1&page_size=2').expect(200);
+    const res = await t.http
+      .get('/api/v1/payment/disputes?page=1&page_size=2&include=total')
+      .expect(200);
     expect(res.body).toEqual(
       expect.objectContaining({ page: 1, page_size: 2, total: expect.any(Number) }),
     );

@@ -142,7 +142,17 @@ describe('the OpenAPI document and a client generated from it', () => {
       );
     const transactions = query('/api/v1/payment/transactions');
     expect(Object.keys(transactions).sort()).toEqual(
-      ['customer_ref', 'page', 'page_size', 'status', 'type'].sort(),
+      [
+        'customer_ref',
+        'ending_before',
+        'include',
+        'limit',
+        'page',
+        'page_size',
+        'starting_after',
+        'status',
+        'type',
+      ].sort(),
     );
     expect(transactions.status.enum).toEqual(
       expect.arrayContaining(['pending', 'succeeded', 'refunded', 'partially_refunded']),
@@ -332,17 +342,18 @@ describe('the OpenAPI document and a client generated from it', () => {
     const schema = { $ref: '#/components/schemas/TransactionList' };
     const good = {
       transactions: [],
+      has_more: false,
       total: 0,
       page: 1,
       page_size: 20,
     };
     expect(schemaProblems(document, schema, good)).toEqual([]);
-    expect(schemaProblems(document, schema, { ...good, has_more: false })).toEqual([
-      '$.has_more: sent but not documented',
+    expect(schemaProblems(document, schema, { ...good, next_page: 2 })).toEqual([
+      '$.next_page: sent but not documented',
     ]);
-    const { total: _total, ...withoutTotal } = good;
-    expect(schemaProblems(document, schema, withoutTotal)).toEqual([
-      '$.total: required but missing',
+    const { has_more: _hasMore, ...withoutHasMore } = good;
+    expect(schemaProblems(document, schema, withoutHasMore)).toEqual([
+      '$.has_more: required but missing',
     ]);
     expect(schemaProblems(document, schema, { ...good, page: '1' })).toEqual([
       '$.page: "1" is not an integer',

@@ -315,10 +315,15 @@ describe('subscriptions on the sandbox provider', () => {
 
       const page = await t.http
         .get('/api/v1/payment/subscriptions')
-        .query({ page_size: 1 })
+        .query({ page_size: 1, include: 'total' })
         .expect(200);
       expect(page.body).toEqual(
-        expect.objectContaining({ page: 1, page_size: 1, total: expect.any(Number) }),
+        expect.objectContaining({
+          page: 1,
+          page_size: 1,
+          total: expect.any(Number),
+          has_more: true,
+        }),
       );
       expect(page.body.total).toBeGreaterThanOrEqual(2);
       expect(page.body.subscriptions[0].id).toBe(second.id);
@@ -339,9 +344,15 @@ describe('subscriptions on the sandbox provider', () => {
 
       const mine = await t.http
         .get('/api/v1/payment/subscriptions')
-        .query({ customer_ref: 'user-list-a', status: 'active' })
+        .query({ customer_ref: 'user-list-a', status: 'active', page: 1, include: 'total' })
         .expect(200);
-      expect(mine.body).toEqual({ subscriptions: [first], total: 1, page: 1, page_size: 20 });
+      expect(mine.body).toEqual({
+        subscriptions: [first],
+        total: 1,
+        page: 1,
+        page_size: 20,
+        has_more: false,
+      });
     });
 
     it('lists subscriptions from the CLI, filtered like the API', async () => {

@@ -62,15 +62,33 @@ export async function succeededPayments(userId: string, page: number): Promise<T
         customer_ref: userId,
         page,
         page_size: 50,
+        include: 'total',
       },
     },
   });
   if (error) throw new Error(describe(error));
-  const total: number = data.total;
-  const pageSize: number = data.page_size;
+  const total: number | undefined = data.total;
+  const more: boolean = data.has_more;
   void total;
-  void pageSize;
+  void more;
   return data.transactions;
+}
+
+/** Every succeeded payment of a user, walking the cursor to the end. */
+export async function allSucceededPayments(userId: string): Promise<Transaction[]> {
+  const all: Transaction[] = [];
+  let after: number | undefined;
+  for (;;) {
+    const { data, error } = await client.GET('/api/v1/payment/transactions', {
+      params: {
+        query: { status: 'succeeded', customer_ref: userId, limit: 100, starting_after: after },
+      },
+    });
+    if (error) throw new Error(describe(error));
+    all.push(...data.transactions);
+    if (!data.has_more || data.transactions.length === 0) return all;
+    after = data.transactions[data.transactions.length - 1].id;
+  }
 }
 
 export async function refundPart(transaction: Transaction, amount: number): Promise<Transaction> {

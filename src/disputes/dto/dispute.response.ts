@@ -1,3 +1,4 @@
+import { ListEnvelopeResponse } from '../../common/openapi/list-envelope.response';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import {
   allValues,
@@ -86,16 +87,7 @@ export class DisputeResponse implements DisputeResource {
 }
 
 @ApiSchema({ name: 'DisputeList' })
-export class DisputeListResponse {
+export class DisputeListResponse extends ListEnvelopeResponse {
   @ApiProperty({ type: [DisputeResponse] })
   disputes: DisputeResponse[];
-
-  @ApiInteger({ example: 1, description: 'rows matching the filters, all pages' })
-  total: number;
-
-  @ApiInteger({ example: 1 })
-  page: number;
-
-  @ApiInteger({ example: 20 })
-  page_size: number;
 }

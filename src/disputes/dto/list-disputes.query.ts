@@ -1,9 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import { PageQuery } from '../../common/pagination';
+import { ListQuery } from '../../common/list-query';
 import { DISPUTE_STATUS_FILTERS, type DisputeStatusFilter } from '../disputes.service';
 
-export class ListDisputesQuery extends PageQuery {
+export class ListDisputesQuery extends ListQuery {
   /** `open` (warning_issued, needs_response, under_review) or one status. */
   @ApiPropertyOptional({
     enum: DISPUTE_STATUS_FILTERS,

@@ -20,7 +20,12 @@ export type DisputeStatus = (typeof DISPUTE_STATUSES)[number];
 @Entity('payment_dispute')
 @Unique('uq_payment_dispute_provider_id', ['provider', 'providerDisputeId'])
 @Index('ix_payment_dispute_created', ['createdAt', 'id'])
-@Index('ix_payment_dispute_status_created', ['status', 'createdAt'])
+// The API list's filters, each followed by its order (created_at, id): DESIGN §6.0.
+// `status=open` (OPEN_DISPUTE_STATUSES) has its own partial index.
+@Index('ix_payment_dispute_status_created', ['status', 'createdAt', 'id'])
+@Index('ix_payment_dispute_open_created', ['createdAt', 'id'], {
+  where: `status IN ('warning_issued', 'needs_response', 'under_review')`,
+})
 @Index('ix_payment_dispute_charge', ['providerChargeId'], {
   where: 'provider_charge_id IS NOT NULL',
 })

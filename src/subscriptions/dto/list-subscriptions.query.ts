@@ -1,10 +1,10 @@
 import { MAX_CUSTOMER_REF_LENGTH } from '../../customers/customer-ref';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { PageQuery } from '../../common/pagination';
+import { ListQuery } from '../../common/list-query';
 import { SUBSCRIPTION_STATUSES, type SubscriptionStatus } from '../entities/subscription.entity';
 
-export class ListSubscriptionsQuery extends PageQuery {
+export class ListSubscriptionsQuery extends ListQuery {
   @ApiPropertyOptional({ enum: SUBSCRIPTION_STATUSES, enumName: 'SubscriptionStatus' })
   @IsOptional()
   @IsIn(SUBSCRIPTION_STATUSES)

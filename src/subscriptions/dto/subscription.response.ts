@@ -1,3 +1,4 @@
+import { ListEnvelopeResponse } from '../../common/openapi/list-envelope.response';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import {
   ApiBoolean,
@@ -75,16 +76,7 @@ export class SubscriptionResponse implements SubscriptionResource {
 }
 
 @ApiSchema({ name: 'SubscriptionList' })
-export class SubscriptionListResponse {
+export class SubscriptionListResponse extends ListEnvelopeResponse {
   @ApiProperty({ type: [SubscriptionResponse] })
   subscriptions: SubscriptionResponse[];
-
-  @ApiInteger({ example: 1, description: 'rows matching the filters, all pages' })
-  total: number;
-
-  @ApiInteger({ example: 1 })
-  page: number;
-
-  @ApiInteger({ example: 20 })
-  page_size: number;
 }

@@ -13,8 +13,12 @@ export { SUBSCRIPTION_STATUSES, type SubscriptionStatus };
 @Entity('payment_subscription')
 @Unique('uq_payment_subscription_provider_id', ['provider', 'providerSubscriptionId'])
 @Index('ix_payment_subscription_created', ['createdAt', 'id'])
-@Index('ix_payment_subscription_status_created', ['status', 'createdAt'])
-@Index('ix_payment_subscription_customer_ref', ['customerRef', 'createdAt'], {
+// The API list's filters, each followed by its order (created_at, id): DESIGN §6.0.
+@Index('ix_payment_subscription_status_created', ['status', 'createdAt', 'id'])
+@Index('ix_payment_subscription_customer_ref', ['customerRef', 'createdAt', 'id'], {
+  where: 'customer_ref IS NOT NULL',
+})
+@Index('ix_payment_subscription_customer_status', ['customerRef', 'status', 'createdAt', 'id'], {
   where: 'customer_ref IS NOT NULL',
 })
 @Check(

@@ -1,7 +1,7 @@
 import { MAX_CUSTOMER_REF_LENGTH } from '../../customers/customer-ref';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { PageQuery } from '../../common/pagination';
+import { ListQuery } from '../../common/list-query';
 import type { TransactionStatus, TransactionType } from '../entities/transaction.entity';
 
 export const TRANSACTION_STATUSES: TransactionStatus[] = [
@@ -14,7 +14,7 @@ export const TRANSACTION_STATUSES: TransactionStatus[] = [
 ];
 export const TRANSACTION_TYPES: TransactionType[] = ['charge', 'refund'];
 
-export class ListTransactionsQuery extends PageQuery {
+export class ListTransactionsQuery extends ListQuery {
   @ApiPropertyOptional({ enum: TRANSACTION_STATUSES, enumName: 'TransactionStatus' })
   @IsOptional()
   @IsIn(TRANSACTION_STATUSES)

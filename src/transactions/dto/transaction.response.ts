@@ -1,3 +1,4 @@
+import { ListEnvelopeResponse } from '../../common/openapi/list-envelope.response';
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import {
   ApiDateTime,
@@ -89,16 +90,7 @@ export class TransactionResponse implements TransactionResource {
 
 /** GET /transactions: one page, newest first. */
 @ApiSchema({ name: 'TransactionList' })
-export class TransactionListResponse {
+export class TransactionListResponse extends ListEnvelopeResponse {
   @ApiProperty({ type: [TransactionResponse] })
   transactions: TransactionResponse[];
-
-  @ApiInteger({ example: 1, description: 'rows matching the filters, all pages' })
-  total: number;
-
-  @ApiInteger({ example: 1 })
-  page: number;
-
-  @ApiInteger({ example: 20 })
-  page_size: number;
 }

@@ -31,8 +31,20 @@ export type TransactionStatus =
   where: 'idempotency_key IS NOT NULL',
 })
 @Index('ix_payment_transaction_created', ['createdAt', 'id'])
-@Index('ix_payment_transaction_status_created', ['status', 'createdAt'])
-@Index('ix_payment_transaction_customer_ref', ['customerRef', 'createdAt'], {
+// The API list (DESIGN §6.0) filters by status, type and customer_ref and orders by
+// (created_at, id): each filter has an index on (filter columns, created_at, id), so a
+// page or a cursor is one range scan whatever the data (a busy customer, a rare status);
+// all three filters use the customer + status one and filter the type within it.
+@Index('ix_payment_transaction_status_created', ['status', 'createdAt', 'id'])
+@Index('ix_payment_transaction_type_created', ['type', 'createdAt', 'id'])
+@Index('ix_payment_transaction_type_status_created', ['type', 'status', 'createdAt', 'id'])
+@Index('ix_payment_transaction_customer_ref', ['customerRef', 'createdAt', 'id'], {
+  where: 'customer_ref IS NOT NULL',
+})
+@Index('ix_payment_transaction_customer_status', ['customerRef', 'status', 'createdAt', 'id'], {
+  where: 'customer_ref IS NOT NULL',
+})
+@Index('ix_payment_transaction_customer_type', ['customerRef', 'type', 'createdAt', 'id'], {
   where: 'customer_ref IS NOT NULL',
 })
 @Index('ix_payment_transaction_checkout_session', ['checkoutSessionId'], {
