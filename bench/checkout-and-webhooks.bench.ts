@@ -121,7 +121,10 @@ describe('benchmark', () => {
   beforeAll(async () => {
     t = await createTestApp(
       // BENCH_EVENT_WORKER=false: ingestion alone, deliveries left undelivered (the write path's cost).
-      { EVENT_WORKER: process.env.BENCH_EVENT_WORKER ?? 'true' },
+      {
+        EVENT_WORKER: process.env.BENCH_EVENT_WORKER ?? 'true',
+        EVENT_WORKER_CONCURRENCY: process.env.BENCH_EVENT_WORKER_CONCURRENCY ?? '4',
+      },
       { imports: DURABLE_LISTENERS > 0 ? [BenchListenersModule] : [] },
     );
   });

@@ -13,7 +13,7 @@ import { DELIVER_TASK, deliverJobKey, type DeliverJobPayload } from './event-out
 import { JOB_SCHEMA, JobEngine } from './job-engine';
 import { PaymentListenerRegistry } from './payment-listener.registry';
 
-/** Namespace of the advisory locks that let one drain at a time work on a listener + shard. */
+/** Namespace of the advisory locks that let one drain at a time work on a shard. */
 const DRAIN_LOCK = 7_310_002;
 /** Deliveries per job before it yields to other work (it re-enqueues itself). */
 const MAX_PER_RUN = 200;
@@ -25,6 +25,7 @@ const REQUEUE_EVERY_MS = 3000;
 
 interface ClaimedDelivery {
   id: string;
+  listener: string;
   /** Counted before the call. */
   attempts: number;
   name: string;
@@ -45,16 +46,16 @@ export function revivePayload(payload: Record<string, unknown>): Record<string, 
 }
 
 /**
- * Delivers one durable listener's events of one shard of aggregates. The next
- * delivery is the oldest (outbox id = commit order for an aggregate) that is due
- * and has nothing earlier of its aggregate still undelivered: so one aggregate's
- * events reach the listener in commit order, while a failing aggregate (waiting
- * its backoff) does not hold up the others. A session advisory lock keeps two
- * drains of one (listener, shard) apart (graphile-worker starts a new job when
- * one is added while its namesake runs). A throw is recorded on the delivery
- * (`failed`, retried after EVENT_RETRY_BASE_MS × 2^(attempts−1)); after
- * EVENT_MAX_ATTEMPTS it is parked `dead` and the aggregate's next event goes on.
- * The attempt is counted before the call, so a delivery that kills the process
+ * Delivers the events of one shard of aggregates to every durable listener. The
+ * next deliveries are the oldest (outbox id = commit order for an aggregate) that
+ * are due and have nothing earlier of their (listener, aggregate) still
+ * undelivered: so one listener gets one aggregate's events in commit order, while
+ * a failing listener or aggregate (waiting its backoff) holds up nothing else. A
+ * session advisory lock keeps two drains of one shard apart (graphile-worker starts
+ * a new job when one is added while its namesake runs). A throw is recorded on
+ * that delivery only (`failed`, retried after EVENT_RETRY_BASE_MS × 2^(attempts−1));
+ * after EVENT_MAX_ATTEMPTS it is parked `dead` and the aggregate's next event goes
+ * on. The attempt is counted before the call, so a delivery that kills the process
  * also ends `dead` in the end.
  */
 @Injectable()
@@ -95,41 +96,42 @@ export class EventDelivery
     await this.requeueing;
   }
 
+  private get names(): string[] {
+    return this.listeners.all().map((listener) => listener.name);
+  }
+
   /**
-   * The safety net: a due delivery that has waited a while with no job for its
-   * (listener, shard) gets one. graphile-worker's job keys leave a narrow window
-   * in which a delivery committed while its shard's job was being picked up is
-   * not seen by that job and gets no new one; this closes it (and any other
-   * lost job) within a few seconds. Returns the pairs requeued.
+   * The safety net: a due delivery (to a listener of this process) that has waited a
+   * while with no job for its shard gets one. graphile-worker's job keys leave a
+   * narrow window in which a delivery committed while its shard's job is being picked
+   * up is not seen by that job and gets no new one; this closes it (and any other
+   * lost job) within a few seconds. Returns the shards requeued.
    */
-  async requeueStranded(): Promise<{ listener: string; shard: number }[]> {
-    const { rows } = await this.engine.pgPool.query<{ listener: string; shard: number }>(
-      `SELECT DISTINCT d.listener, d.shard FROM payment_event_delivery d
-        WHERE d.status IN ('pending', 'failed')
+  async requeueStranded(): Promise<number[]> {
+    const { rows } = await this.engine.pgPool.query<{ shard: number }>(
+      `SELECT DISTINCT d.shard FROM payment_event_delivery d
+        WHERE d.status IN ('pending', 'failed') AND d.listener = ANY($1::text[])
           AND d.updated_at < now() - interval '2 seconds'
           AND (d.next_attempt_at IS NULL OR d.next_attempt_at < now() - interval '2 seconds')
           AND NOT EXISTS (
-            SELECT 1 FROM ${JOB_SCHEMA}._private_jobs j
-             WHERE j.key = 'payment-event:' || d.listener || ':' || d.shard)`,
+            SELECT 1 FROM ${JOB_SCHEMA}._private_jobs j WHERE j.key = 'payment-event:' || d.shard)`,
+      [this.names],
     );
-    for (const { listener, shard } of rows) {
+    for (const { shard } of rows) {
       await this.engine.pgPool.query(
-        `SELECT ${JOB_SCHEMA}.add_job($1, json_build_object('listener', $2::text, 'shard', $3::int),
-                  job_key := $4, job_key_mode := 'preserve_run_at')`,
-        [DELIVER_TASK, listener, shard, deliverJobKey(listener, shard)],
+        `SELECT ${JOB_SCHEMA}.add_job($1, json_build_object('shard', $2::int),
+                  job_key := $3, job_key_mode := 'preserve_run_at')`,
+        [DELIVER_TASK, shard, deliverJobKey(shard)],
       );
     }
     if (rows.length > 0)
-      this.logger.warn({ msg: 'requeued deliveries that had no job', pairs: rows });
-    return rows;
+      this.logger.warn({ msg: 'requeued deliveries that had no job', shards: rows });
+    return rows.map((row) => row.shard);
   }
 
-  async drain({ listener, shard }: DeliverJobPayload, helpers: JobHelpers): Promise<void> {
-    const target = this.listeners.get(listener);
-    // Another version of the app may know it (a rolling deploy): the engine retries the job.
-    if (!target) throw new Error(`no @OnPaymentEvent listener named "${listener}" in this process`);
+  async drain({ shard }: DeliverJobPayload, helpers: JobHelpers): Promise<void> {
     const client = await this.engine.pgPool.connect();
-    const lockKey = `${listener}|${shard}`;
+    const lockKey = `shard|${shard}`;
     try {
       const { rows } = await client.query<{ locked: boolean }>(
         'SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked',
@@ -137,11 +139,11 @@ export class EventDelivery
       );
       if (!rows[0].locked) {
         // Another drain is on it; look again shortly in case it finished before seeing our event.
-        await this.reschedule(client, listener, shard, 200);
+        await this.reschedule(client, shard, 200);
         return;
       }
       try {
-        await this.drainLocked(client, listener, shard, target.handle, helpers);
+        await this.drainLocked(client, shard, helpers);
       } finally {
         await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [DRAIN_LOCK, lockKey]);
       }
@@ -150,14 +152,9 @@ export class EventDelivery
     }
   }
 
-  private async drainLocked(
-    client: PoolClient,
-    listener: string,
-    shard: number,
-    handle: (payload: unknown) => Promise<unknown>,
-    helpers: JobHelpers,
-  ): Promise<void> {
+  private async drainLocked(client: PoolClient, shard: number, helpers: JobHelpers): Promise<void> {
     const { maxAttempts, retryBaseMs } = this.config.events;
+    const names = this.names;
     // The deliveries just made, marked delivered in the same round trip that claims the next batch.
     let delivered: string[] = [];
     for (let count = 0; ;) {
@@ -165,49 +162,53 @@ export class EventDelivery
         // Yield to other work: mark the last ones, and a new job goes on with the rest.
         await this.markDelivered(client, delivered);
         helpers.logger.debug(`yielding after ${count} deliveries`);
-        await this.reschedule(client, listener, shard, 0);
+        await this.reschedule(client, shard, 0);
         return;
       }
-      // A batch of heads: the oldest due delivery of each aggregate whose earlier events are all
-      // delivered (or dead), in commit order; at most one per aggregate.
+      // A batch of heads: for each (listener, aggregate), the oldest due delivery whose earlier
+      // events are all delivered (or dead), in commit order. Listeners of another process
+      // (a rolling deploy) are left to it.
       const { rows } = await client.query<ClaimedDelivery>(
         `WITH next AS (
            SELECT d.id, d.event_id FROM payment_event_delivery d
-            WHERE d.listener = $1 AND d.shard = $2 AND d.status IN ('pending', 'failed')
-              AND d.id <> ALL($3::bigint[])
+            WHERE d.shard = $1 AND d.status IN ('pending', 'failed') AND d.listener = ANY($4::text[])
+              AND d.id <> ALL($2::bigint[])
               AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now())
               AND NOT EXISTS (
                 SELECT 1 FROM payment_event_delivery p
                  WHERE p.listener = d.listener AND p.aggregate_key = d.aggregate_key
                    AND p.status IN ('pending', 'failed') AND p.event_id < d.event_id
-                   AND p.id <> ALL($3::bigint[]))
-            ORDER BY d.event_id LIMIT $4
+                   AND p.id <> ALL($2::bigint[]))
+            ORDER BY d.event_id, d.id LIMIT $3
          ), done AS (
            UPDATE payment_event_delivery
               SET status = 'delivered', delivered_at = now(), next_attempt_at = NULL, updated_at = now()
-            WHERE id = ANY($3::bigint[]) RETURNING id
+            WHERE id = ANY($2::bigint[]) RETURNING id
          ), claimed AS (
            UPDATE payment_event_delivery d SET attempts = d.attempts + 1, updated_at = now()
              FROM next WHERE d.id = next.id
-           RETURNING d.id, d.attempts
+           RETURNING d.id, d.listener, d.attempts
          )
-         SELECT claimed.id, claimed.attempts, e.name, e.payload, (SELECT count(*) FROM done)::int AS done
+         SELECT claimed.id, claimed.listener, claimed.attempts, e.name, e.payload,
+                (SELECT count(*) FROM done)::int AS done
            FROM claimed JOIN next ON next.id = claimed.id JOIN payment_outbox e ON e.id = next.event_id
-          ORDER BY next.event_id`,
-        [listener, shard, delivered, BATCH_SIZE],
+          ORDER BY next.event_id, claimed.id`,
+        [shard, delivered, BATCH_SIZE, names],
       );
       delivered = [];
       if (rows.length === 0) {
-        await this.scheduleNextRetry(client, listener, shard);
+        await this.scheduleNextRetry(client, shard, names);
         return;
       }
       for (const next of rows) {
         count++;
+        const target = this.listeners.get(next.listener);
         try {
-          await handle(revivePayload(next.payload));
+          if (!target) throw new Error(`no @OnPaymentEvent listener named "${next.listener}"`);
+          await target.handle(revivePayload(next.payload));
           delivered.push(next.id);
         } catch (error) {
-          await this.recordFailure(client, listener, next, error, maxAttempts, retryBaseMs);
+          await this.recordFailure(client, next, error, maxAttempts, retryBaseMs);
         }
       }
     }
@@ -225,7 +226,6 @@ export class EventDelivery
 
   private async recordFailure(
     client: PoolClient,
-    listener: string,
     delivery: ClaimedDelivery,
     error: unknown,
     maxAttempts: number,
@@ -246,8 +246,8 @@ export class EventDelivery
     );
     const log = {
       msg: dead
-        ? `payment event listener ${listener} failed ${delivery.attempts} times: delivery parked dead`
-        : `payment event listener ${listener} failed; retried in ${delay} ms`,
+        ? `payment event listener ${delivery.listener} failed ${delivery.attempts} times: delivery parked dead`
+        : `payment event listener ${delivery.listener} failed; retried in ${delay} ms`,
       delivery_id: delivery.id,
       event: delivery.name,
       attempts: delivery.attempts,
@@ -260,36 +260,31 @@ export class EventDelivery
   /** Nothing due now: a job for when the earliest retry of the shard is due, if any. */
   private async scheduleNextRetry(
     client: PoolClient,
-    listener: string,
     shard: number,
+    names: string[],
   ): Promise<void> {
     const { rows } = await client.query<{ waiting: number; due_in_ms: number | null }>(
       `SELECT count(*)::int AS waiting,
               GREATEST(0, extract(epoch FROM min(next_attempt_at) - now()) * 1000)::float8 AS due_in_ms
          FROM payment_event_delivery
-        WHERE listener = $1 AND shard = $2 AND status IN ('pending', 'failed')`,
-      [listener, shard],
+        WHERE shard = $1 AND status IN ('pending', 'failed') AND listener = ANY($2::text[])`,
+      [shard, names],
     );
     if (rows[0].waiting === 0) return;
-    await this.reschedule(client, listener, shard, rows[0].due_in_ms ?? 1000);
+    await this.reschedule(client, shard, rows[0].due_in_ms ?? 1000);
   }
 
   /**
-   * A job for the pair at now + delayMs (this job is locked, so the engine adds a new
+   * A job for the shard at now + delayMs (this job is locked, so the engine adds a new
    * one). A job added meanwhile by a new event is due now and keeps its time: it will
    * look again itself.
    */
-  private async reschedule(
-    client: PoolClient,
-    listener: string,
-    shard: number,
-    delayMs: number,
-  ): Promise<void> {
+  private async reschedule(client: PoolClient, shard: number, delayMs: number): Promise<void> {
     await client.query(
-      `SELECT ${JOB_SCHEMA}.add_job($1, json_build_object('listener', $2::text, 'shard', $3::int),
-                run_at := now() + make_interval(secs => $5::float8 / 1000), job_key := $4,
+      `SELECT ${JOB_SCHEMA}.add_job($1, json_build_object('shard', $2::int),
+                run_at := now() + make_interval(secs => $4::float8 / 1000), job_key := $3,
                 job_key_mode := 'preserve_run_at')`,
-      [DELIVER_TASK, listener, shard, deliverJobKey(listener, shard), delayMs],
+      [DELIVER_TASK, shard, deliverJobKey(shard), delayMs],
     );
   }
 }

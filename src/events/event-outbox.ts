@@ -12,21 +12,18 @@ export const DELIVER_TASK = 'payment_event_deliver';
 const KEY_LOCK = 7_310_003;
 
 /**
- * Each listener's deliveries are spread over this many shards by aggregate: one
- * job (and one drain at a time) per listener and shard, so a burst of events
- * becomes a few jobs that each deliver many, while aggregates of different
- * shards are delivered in parallel.
+ * Deliveries are spread over this many shards by aggregate: one job (and one drain
+ * at a time) per shard delivers to every listener, so a burst of events becomes a
+ * few jobs that each deliver many, while shards are delivered in parallel.
  */
 export const DELIVERY_SHARDS = 4;
 
-/** The job that delivers one listener's events of one shard (see EventDelivery). */
+/** The job that delivers one shard's events to every durable listener (see EventDelivery). */
 export interface DeliverJobPayload {
-  listener: string;
   shard: number;
 }
 
-export const deliverJobKey = (listener: string, shard: number): string =>
-  `payment-event:${listener}:${shard}`;
+export const deliverJobKey = (shard: number): string => `payment-event:${shard}`;
 
 /** Collects the events of one transaction. */
 export type EmitEvent = <N extends PaymentEventName>(name: N, payload: PaymentEventMap[N]) => void;
@@ -49,8 +46,8 @@ export class EventOutbox {
 
   /**
    * Writes the events inside `manager`'s open transaction; they exist if and only if it
-   * commits. One job per (listener, shard): a job already waiting for that pair absorbs
-   * the new delivery (job key, run_at kept so a backoff is not cut short). Transactions
+   * commits. One job per shard: a job already waiting for that shard absorbs the new
+   * delivery (job key, run_at kept so a backoff is not cut short). Transactions
    * sharing keys lock them in one order first, so two webhooks never deadlock on them.
    */
   async record(manager: EntityManager, events: readonly DomainEvent[]): Promise<void> {
@@ -87,15 +84,15 @@ export class EventOutbox {
        )
        SELECT (SELECT count(*) FROM ${JOB_SCHEMA}.add_jobs(specs.list, true)) AS jobs
          FROM (SELECT array_agg(ROW($4::text,
-                        json_build_object('listener', listener, 'shard', shard),
-                        NULL, NULL, NULL, 'payment-event:' || listener || ':' || shard, NULL, NULL
-                      )::${JOB_SCHEMA}.job_spec ORDER BY listener, shard) AS list
-                 FROM (SELECT DISTINCT listener, shard FROM del) pairs) specs,
+                        json_build_object('shard', shard),
+                        NULL, NULL, NULL, 'payment-event:' || shard, NULL, NULL
+                      )::${JOB_SCHEMA}.job_spec ORDER BY shard) AS list
+                 FROM (SELECT DISTINCT shard FROM del) shards) specs,
               -- add_jobs() locks the key rows in no set order: transactions sharing keys take
               -- them first, in one order (volatile calls run after the sort), so none deadlock.
               (SELECT count(*) AS n FROM (
                  SELECT pg_advisory_xact_lock(${KEY_LOCK}, k) FROM (
-                   SELECT DISTINCT hashtext('payment-event:' || listener || ':' || shard) AS k FROM del
+                   SELECT DISTINCT hashtext('payment-event:' || shard) AS k FROM del
                  ) keys ORDER BY k) taken) locks
         WHERE specs.list IS NOT NULL AND locks.n >= 0`,
       [JSON.stringify(rows), listeners, subscribed, DELIVER_TASK, DELIVERY_SHARDS],

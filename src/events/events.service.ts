@@ -66,31 +66,25 @@ export class EventsService {
    */
   async retry(target: { id: number } | { dead: true }): Promise<number[]> {
     return this.dataSource.transaction(async (manager) => {
-      const rows = await manager.query<{ id: number; listener: string; shard: number }[]>(
+      const rows = await manager.query<{ id: number; shard: number }[]>(
         'id' in target
           ? `UPDATE payment_event_delivery SET status = 'pending', attempts = 0, next_attempt_at = NULL,
                     delivered_at = NULL, updated_at = now() WHERE id = $1
-             RETURNING id::int AS id, listener, shard`
+             RETURNING id::int AS id, shard`
           : `UPDATE payment_event_delivery SET status = 'pending', attempts = 0, next_attempt_at = NULL,
                     updated_at = now() WHERE status = 'dead'
-             RETURNING id::int AS id, listener, shard`,
+             RETURNING id::int AS id, shard`,
         'id' in target ? [target.id] : [],
       );
       // TypeORM answers an UPDATE with [rows, count].
       const updated = (rows as unknown as [typeof rows, number])[0];
       if ('id' in target && updated.length === 0)
         throw new NotFoundError('Event delivery', String(target.id));
-      const pairs = new Map<string, { listener: string; shard: number }>();
-      for (const row of updated)
-        pairs.set(deliverJobKey(row.listener, row.shard), {
-          listener: row.listener,
-          shard: row.shard,
-        });
-      for (const [key, pair] of pairs) {
+      for (const shard of [...new Set(updated.map((row) => row.shard))].sort((a, b) => a - b)) {
         await manager.query(`SELECT ${JOB_SCHEMA}.add_job($1, $2::json, job_key := $3)`, [
           DELIVER_TASK,
-          JSON.stringify(pair),
-          key,
+          JSON.stringify({ shard }),
+          deliverJobKey(shard),
         ]);
       }
       return updated.map((row) => row.id);
