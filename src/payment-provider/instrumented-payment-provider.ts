@@ -10,6 +10,7 @@ const PROVIDER_CALLS = [
   'cancelSubscriptionAtPeriodEnd',
   'resumeSubscription',
   'createCustomer',
+  'listEvents',
 ] as const satisfies readonly (keyof PaymentProvider)[];
 
 const isProviderCall = (name: string | symbol): boolean =>

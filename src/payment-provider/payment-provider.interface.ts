@@ -5,7 +5,9 @@ import type {
   CreateCustomerInput,
   CreateRefundInput,
   CustomerSnapshot,
+  ListEventsInput,
   PaymentSnapshot,
+  ProviderEventPage,
   ProviderEvent,
   RawObject,
   RefundSnapshot,
@@ -80,4 +82,12 @@ export interface PaymentProvider {
    * Must give the same result parseWebhook gave for it.
    */
   interpretEvent(payload: RawObject): ProviderEvent;
+
+  /**
+   * Lists the events the provider created since a time, newest first, one page
+   * at a time (reconciliation, DESIGN §6.1). Each event is interpreted exactly as
+   * parseWebhook would have interpreted its delivery. Stripe keeps 30 days of
+   * events; the sandbox lists its own log of what it sent or would have sent.
+   */
+  listEvents(input: ListEventsInput): Promise<ProviderEventPage>;
 }

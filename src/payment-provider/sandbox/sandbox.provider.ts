@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ProviderError, WebhookVerificationError } from '../payment-provider.errors';
 import type { PaymentProvider, RequestHeaders } from '../payment-provider.interface';
 import type {
@@ -7,8 +7,10 @@ import type {
   CreateCustomerInput,
   CreateRefundInput,
   CustomerSnapshot,
+  ListEventsInput,
   PaymentSnapshot,
   ProviderEvent,
+  ProviderEventPage,
   RawObject,
   RefundSnapshot,
   SubscriptionSnapshot,
@@ -34,6 +36,7 @@ import { SandboxLedger } from './sandbox.ledger';
 import { SandboxStore } from './sandbox.store';
 import { SANDBOX_SIGNATURE_HEADER, verifySandboxSignature } from './sandbox-signature';
 import { SANDBOX_EVENT_SINK, type SandboxEventSink } from './sandbox-webhook.sender';
+import { SANDBOX_EVENT_LOG, type SandboxEventLog } from './sandbox-event.log';
 
 /** A checkout session is payable for 24 hours, as on Stripe. */
 export const SESSION_LIFETIME_SECONDS = 24 * 60 * 60;
@@ -59,6 +62,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
     private readonly ledger: SandboxLedger,
     @Inject(SANDBOX_EVENT_SINK) private readonly events: SandboxEventSink,
     @Inject(SANDBOX_OPTIONS) private readonly options: SandboxOptions,
+    @Optional() @Inject(SANDBOX_EVENT_LOG) private readonly log?: SandboxEventLog,
   ) {}
 
   async createCheckoutSession(input: CreateCheckoutSessionInput): Promise<CheckoutSessionSnapshot> {
@@ -195,6 +199,24 @@ export class SandboxPaymentProvider implements PaymentProvider {
 
   interpretEvent(payload: RawObject): ProviderEvent {
     return interpretSandboxEvent(payload);
+  }
+
+  /** The sandbox's event log: what it sent, or would have sent while dropping deliveries. */
+  async listEvents(input: ListEventsInput): Promise<ProviderEventPage> {
+    if (!this.log) return { events: [], nextCursor: null };
+    const limit = Math.min(Math.max(input.limit ?? 100, 1), 100);
+    let before: number | undefined;
+    if (input.cursor !== undefined) {
+      if (!/^\d+$/.test(input.cursor))
+        throw new ProviderError('invalid_request', `Invalid starting_after: '${input.cursor}'`);
+      before = Number(input.cursor);
+    }
+    const rows = await this.log.list(input.since, limit + 1, before);
+    const page = rows.slice(0, limit);
+    return {
+      events: page.map((row) => interpretSandboxEvent(JSON.parse(row.body))),
+      nextCursor: rows.length > limit ? String(page[page.length - 1].seq) : null,
+    };
   }
 
   private customer(customerId: string): SandboxCustomer {

@@ -9,9 +9,11 @@ import {
   type CreateCustomerInput,
   type CreateRefundInput,
   type CustomerSnapshot,
+  type ListEventsInput,
   type Metadata,
   type PaymentSnapshot,
   type ProviderEvent,
+  type ProviderEventPage,
   type ProviderRefundReason,
   type RawObject,
   type RefundSnapshot,
@@ -209,6 +211,19 @@ export class StripePaymentProvider implements PaymentProvider {
 
   interpretEvent(payload: RawObject): ProviderEvent {
     return this.interpret(payload);
+  }
+
+  /** The Events API (30 days kept): `created[gte]`, newest first, paged by `starting_after`. */
+  async listEvents(input: ListEventsInput): Promise<ProviderEventPage> {
+    const params: Stripe.EventListParams = {
+      created: { gte: Math.floor(input.since.getTime() / 1000) },
+      limit: Math.min(Math.max(input.limit ?? 100, 1), 100),
+    };
+    if (input.cursor) params.starting_after = input.cursor;
+    const page = await this.call(() => this.stripe.events.list(params));
+    const events = page.data.map((event) => this.interpret(asRaw(event)));
+    const last = page.data.at(-1);
+    return { events, nextCursor: page.has_more && last ? last.id : null };
   }
 
   private interpret(payload: RawObject): ProviderEvent {
