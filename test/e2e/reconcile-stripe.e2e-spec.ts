@@ -58,6 +58,7 @@ describe('reconciliation of missed Stripe webhooks (e2e)', () => {
   let env: Record<string, string>;
   const apps: TestApp[] = [];
   let events: StripeEventEnvelope[];
+  let t0: number;
 
   beforeAll(async () => {
     stripe = new FakeStripeApi();
@@ -97,7 +98,7 @@ describe('reconciliation of missed Stripe webhooks (e2e)', () => {
       PUBLIC_BASE_URL: 'http://shop.example',
     };
 
-    const t0 = Math.floor(Date.now() / 1000) - 3600;
+    t0 = Math.floor(Date.now() / 1000) - 3600;
     const refund = stripeObject('refund', {
       id: REFUND,
       amount: 500,
@@ -320,6 +321,33 @@ describe('reconciliation of missed Stripe webhooks (e2e)', () => {
         .map((row) => `${row.provider_event_id} ${row.name}`)
         .sort();
     expect(names(state.outbox)).toEqual(names(delivered.outbox));
+  });
+
+  it('resumes a run interrupted by a crash from its cursor', async () => {
+    const d = await bootWithCheckout();
+    // The crashed run had applied the paid checkout and the refund (created up to t0 + 60).
+    await deliverAll(d, events.slice(0, 4));
+    const since = new Date(Date.now() - 2 * 3600_000);
+    const cursor = new Date((t0 + 60) * 1000);
+    const [{ id }] = await d.dataSource.query<{ id: string }[]>(
+      `INSERT INTO payment_reconcile_run (trigger, since, cursor_occurred_at, status)
+       VALUES ('schedule', $1, $2, 'running') RETURNING id::text AS id`,
+      [since, cursor],
+    );
+
+    const summary = await d.app.get(ReconcileService).run({ since });
+    expect(summary.resumedRunId).toBe(Number(id));
+    expect(summary.since).toEqual(cursor);
+    // Listed from the cursor: the two refund events again (same second), then the rest.
+    expect(summary.applied).toEqual(events.slice(4).map((e) => e.id));
+    expect(summary.failed).toEqual([]);
+    expect(await snapshot(d)).toEqual(delivered);
+    const [old] = await d.dataSource.query<{ status: string; error: string }[]>(
+      'SELECT status, error FROM payment_reconcile_run WHERE id = $1',
+      [id],
+    );
+    expect(old.status).toBe('failed');
+    expect(old.error).toContain(`continued by run ${summary.runId}`);
   });
 
   it('refuses a malformed --since with exit 2 naming the option', async () => {
