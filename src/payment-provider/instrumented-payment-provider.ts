@@ -11,6 +11,7 @@ const PROVIDER_CALLS = [
   'resumeSubscription',
   'createCustomer',
   'listEvents',
+  'currentStateEvent',
 ] as const satisfies readonly (keyof PaymentProvider)[];
 
 const isProviderCall = (name: string | symbol): boolean =>

@@ -11,6 +11,7 @@ import type {
   ProviderEvent,
   RawObject,
   RefundSnapshot,
+  StaleObjectRef,
   SubscriptionSnapshot,
 } from './payment-provider.types';
 
@@ -90,4 +91,13 @@ export interface PaymentProvider {
    * events; the sandbox lists its own log of what it sent or would have sent.
    */
   listEvents(input: ListEventsInput): Promise<ProviderEventPage>;
+
+  /**
+   * Looks one object up at the provider and, when it has moved on from the state
+   * we hold (a checkout session no longer open, a payment no longer pending),
+   * returns that state as an event of the provider's own shape — the event a
+   * delivery would have brought — with a deterministic id, so that it passes
+   * through the inbox once. null when it is still open / pending.
+   */
+  currentStateEvent(ref: StaleObjectRef): Promise<ProviderEvent | null>;
 }

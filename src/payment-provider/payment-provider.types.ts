@@ -272,3 +272,8 @@ export interface ProviderEventPage {
   /** Pass as `cursor` for the next (older) page; null when this was the last page. */
   nextCursor: string | null;
 }
+
+/** A row we may hold stale, to be looked up at the provider (PaymentProvider.currentStateEvent). */
+export type StaleObjectRef =
+  | { kind: 'checkout_session'; id: string }
+  | { kind: 'payment'; id: string };

@@ -24,6 +24,7 @@ export function describeRun(summary: ReconcileSummary): string {
     `  already had  ${summary.alreadyHad}`,
     `  applied      ${summary.applied.length}${summary.applied.length ? `  ${summary.applied.join(' ')}` : ''}`,
     `  ignored      ${summary.ignored}`,
+    `  settled      ${summary.settled.length}${summary.settled.length ? `  ${summary.settled.join(' ')}` : ''}`,
     `  failed       ${summary.failed.length}${summary.failed.length ? `  ${summary.failed.join(' ')}` : ''}`,
   ];
   return lines.join('\n');
@@ -65,6 +66,7 @@ export class ReconcileCommand extends AppCommand {
         applied: summary.applied,
         ignored: summary.ignored,
         failed: summary.failed,
+        settled: summary.settled,
         duration_ms: summary.durationMs,
       });
     } else if (summary.skipped) {

@@ -7,13 +7,15 @@ import {
   InjectPaymentProvider,
   type PaymentProvider,
 } from '../payment-provider/payment-provider.interface';
-import type { ProviderEvent } from '../payment-provider/payment-provider.types';
+import type { ProviderEvent, StaleObjectRef } from '../payment-provider/payment-provider.types';
 import { WebhooksService } from '../webhooks/webhooks.service';
 
 export const RECONCILE_JOB_NAME = 'reconcile';
 /** One run at a time across instances: a session advisory lock for the whole run. */
 const LOCK_KEY = 'payment:reconcile';
 const PAGE_SIZE = 100;
+/** Stale rows looked up per run (each is one provider call). */
+const SETTLE_LIMIT = 200;
 
 export type ReconcileTrigger = 'cli' | 'schedule';
 
@@ -39,6 +41,11 @@ export interface ReconcileSummary {
   ignored: number;
   /** Passed through the inbox and failed (the inbox row says why; `webhooks replay` retries). */
   failed: string[];
+  /**
+   * Stale rows brought in step: checkout sessions still open past their expiry, payments
+   * pending longer than RECONCILE_PENDING_AFTER, looked up at the provider (their ids).
+   */
+  settled: string[];
   durationMs: number;
 }
 
@@ -132,6 +139,7 @@ export class ReconcileService {
       applied: [],
       ignored: 0,
       failed: [],
+      settled: [],
       durationMs: 0,
     };
     const runner = this.dataSource.createQueryRunner();
@@ -173,6 +181,7 @@ export class ReconcileService {
       ignored: summary.ignored,
       failed: summary.failed.length,
       failed_event_ids: summary.failed,
+      settled: summary.settled,
       duration_ms: summary.durationMs,
     });
     return summary;
@@ -229,9 +238,11 @@ export class ReconcileService {
           ],
         );
       }
+      await this.settle(summary);
       await runner.query(
         `UPDATE payment_reconcile_run SET status = 'succeeded', finished_at = now(), listed = $2,
-                already_had = $3, applied = $4, failed = $5, failed_event_ids = $6::jsonb WHERE id = $1`,
+                already_had = $3, applied = $4, failed = $5, failed_event_ids = $6::jsonb,
+                settled = $7 WHERE id = $1`,
         [
           summary.runId,
           summary.listed,
@@ -239,6 +250,7 @@ export class ReconcileService {
           summary.applied.length,
           summary.failed.length,
           JSON.stringify(summary.failed),
+          summary.settled.length,
         ],
       );
     } catch (error) {
@@ -251,6 +263,60 @@ export class ReconcileService {
         .catch(() => undefined);
       this.logger.error({ msg: 'reconciliation failed', run_id: summary.runId, error: message });
       throw error;
+    }
+  }
+
+  /**
+   * What the provider knows better than we do: sessions still `open` past their
+   * expiry and payments `pending` for longer than RECONCILE_PENDING_AFTER are
+   * looked up; a state that moved on comes back as the provider's event for it
+   * and passes through the inbox like any other.
+   */
+  private async settle(summary: ReconcileSummary): Promise<void> {
+    const sessions: { id: string }[] = await this.dataSource.query(
+      `SELECT provider_session_id AS id FROM payment_checkout_session
+        WHERE provider = $1 AND status = 'open' AND expires_at < now()
+        ORDER BY expires_at LIMIT $2`,
+      [this.provider.name, SETTLE_LIMIT],
+    );
+    const payments: { id: string }[] = await this.dataSource.query(
+      `SELECT DISTINCT provider_payment_intent_id AS id FROM payment_transaction
+        WHERE provider = $1 AND type = 'charge' AND status = 'pending'
+          AND provider_payment_intent_id IS NOT NULL
+          AND created_at < now() - make_interval(secs => $2)
+        LIMIT $3`,
+      [this.provider.name, this.config.reconcile.pendingAfterSeconds, SETTLE_LIMIT],
+    );
+    const refs: StaleObjectRef[] = [
+      ...sessions.map(({ id }) => ({ kind: 'checkout_session' as const, id })),
+      ...payments.map(({ id }) => ({ kind: 'payment' as const, id })),
+    ];
+    for (const ref of refs) {
+      let event: ProviderEvent | null;
+      try {
+        event = await this.provider.currentStateEvent(ref);
+      } catch (error) {
+        summary.failed.push(ref.id);
+        this.logger.warn({
+          msg: 'reconciliation could not look up a stale row',
+          kind: ref.kind,
+          id: ref.id,
+          error: (error as Error)?.message ?? String(error),
+        });
+        continue;
+      }
+      if (!event) continue;
+      try {
+        if ((await this.webhooks.ingest(event, 'reconcile')) === 'processed')
+          summary.settled.push(ref.id);
+      } catch (error) {
+        summary.failed.push(event.id);
+        this.logger.warn({
+          msg: 'reconciliation could not settle a stale row',
+          event_id: event.id,
+          error: (error as Error)?.message ?? String(error),
+        });
+      }
     }
   }
 

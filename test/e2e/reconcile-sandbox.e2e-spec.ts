@@ -110,11 +110,15 @@ describe('reconciliation of dropped sandbox deliveries (e2e)', () => {
   });
 
   it('never runs two reconciliations at once across the two instances', async () => {
-    // Several ticks have passed on both instances by now.
-    const runs: { id: string; started_at: Date; finished_at: Date | null; status: string }[] =
-      await a.dataSource.query(
-        `SELECT id::text AS id, started_at, finished_at, status FROM payment_reconcile_run ORDER BY started_at`,
+    // Ticks every second on both instances: wait for two finished runs.
+    type RunRow = { id: string; started_at: Date; finished_at: Date | null; status: string };
+    const runs = await until(async () => {
+      const rows = await a.dataSource.query<RunRow[]>(
+        `SELECT id::text AS id, started_at, finished_at, status FROM payment_reconcile_run
+          WHERE finished_at IS NOT NULL ORDER BY started_at`,
       );
+      return rows.length >= 2 ? rows : undefined;
+    });
     expect(runs.length).toBeGreaterThanOrEqual(2);
     for (let i = 1; i < runs.length; i++) {
       const previous = runs[i - 1];

@@ -10,7 +10,7 @@ import {
 } from '../fixtures/stripe/events';
 import { FakeStripeEventLog } from '../support/fake-stripe-event-log';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { FakeStripeApi, formMap } from './checkout-fake-stripe';
+import { FakeStripeApi, formMap, type FakeAnswer, type StripeCall } from './checkout-fake-stripe';
 
 /*
  * Reconciliation against a fake api.stripe.com that keeps an event log
@@ -29,6 +29,9 @@ const REFUND = 're_test_reconcile_1';
 const SUB = 'sub_test_reconcile_1';
 const CUSTOMER = 'cus_test_reconcile_1';
 const DISPUTE = 'dp_test_reconcile_1';
+const STALE = 'cs_test_reconcile_stale';
+const PENDING_CS = 'cs_test_reconcile_pending';
+const PENDING_PI = 'pi_test_reconcile_pending';
 const METADATA = { order_ref: 'order-r1', payment_service: 'checkout' };
 /** Irrelevant events that make the listing span several pages (100 per page). */
 const NOISE = 130;
@@ -67,6 +70,8 @@ describe('reconciliation of missed Stripe webhooks (e2e)', () => {
     const expiresAt = Math.floor(Date.now() / 1000) + 86400;
     stripe.override = (call) =>
       log.answer(call) ??
+      staleSession(call) ??
+      pendingPayment(call) ??
       (call.path === '/v1/checkout/sessions'
         ? {
             status: 200,
@@ -185,6 +190,74 @@ describe('reconciliation of missed Stripe webhooks (e2e)', () => {
     for (const app of apps) await app.close();
     await stripe?.stop();
   });
+
+  /** A session created already past its expiry, which Stripe expired without our hearing of it. */
+  function staleSession(call: StripeCall): FakeAnswer | undefined {
+    const isCreate =
+      call.path === '/v1/checkout/sessions' && formMap(call.form, 'metadata').order_ref === 'stale';
+    const isRetrieve = call.method === 'GET' && call.path === `/v1/checkout/sessions/${STALE}`;
+    if (!isCreate && !isRetrieve) return undefined;
+    return {
+      status: 200,
+      body: stripeObject('checkout-session.open', {
+        id: STALE,
+        mode: 'payment',
+        status: isRetrieve ? 'expired' : 'open',
+        payment_status: 'unpaid',
+        url: isRetrieve ? null : `https://checkout.stripe.com/c/pay/${STALE}`,
+        expires_at: Math.floor(Date.now() / 1000) - 60,
+        amount_total: 2000,
+        currency: 'usd',
+        customer: null,
+        customer_email: null,
+        client_reference_id: null,
+        payment_intent: null,
+        subscription: null,
+        metadata: { order_ref: 'stale', payment_service: 'checkout' },
+      }),
+    };
+  }
+
+  /** A delayed payment: the session completes unpaid, the payment succeeds later at Stripe. */
+  function pendingPayment(call: StripeCall): FakeAnswer | undefined {
+    if (
+      call.path === '/v1/checkout/sessions' &&
+      formMap(call.form, 'metadata').order_ref === 'pending'
+    ) {
+      return {
+        status: 200,
+        body: stripeObject('checkout-session.open', {
+          id: PENDING_CS,
+          mode: 'payment',
+          status: 'open',
+          payment_status: 'unpaid',
+          url: `https://checkout.stripe.com/c/pay/${PENDING_CS}`,
+          expires_at: Math.floor(Date.now() / 1000) + 86400,
+          amount_total: 2000,
+          currency: 'usd',
+          customer: null,
+          customer_email: null,
+          client_reference_id: null,
+          payment_intent: null,
+          subscription: null,
+          metadata: { order_ref: 'pending', payment_service: 'checkout' },
+        }),
+      };
+    }
+    if (call.method === 'GET' && call.path === `/v1/payment_intents/${PENDING_PI}`) {
+      return {
+        status: 200,
+        body: stripeObject('payment-intent.succeeded', {
+          id: PENDING_PI,
+          latest_charge: 'ch_test_reconcile_pending',
+          customer: null,
+          amount: 2000,
+          metadata: { order_ref: 'pending', payment_service: 'checkout' },
+        }),
+      };
+    }
+    return undefined;
+  }
 
   async function bootWithCheckout(): Promise<TestApp> {
     const t = await createTestApp(env);
@@ -348,6 +421,70 @@ describe('reconciliation of missed Stripe webhooks (e2e)', () => {
     );
     expect(old.status).toBe('failed');
     expect(old.error).toContain(`continued by run ${summary.runId}`);
+  });
+
+  it('settles a checkout session still open past its expiry by looking it up', async () => {
+    const t = apps[0];
+    await t.http
+      .post('/api/v1/payment/checkout')
+      .send({ price_id: 'price_fake_onetime', mode: 'payment', metadata: { order_ref: 'stale' } })
+      .expect(201);
+    expect((await t.http.get(`/api/v1/payment/checkout/${STALE}`).expect(200)).body.status).toBe(
+      'open',
+    );
+    const result = await reconcileCli(t, ['--since', '1m']);
+    expect(result.code).toBe(0);
+    expect(result.out).toContain(`settled      1  ${STALE}`);
+    expect((await t.http.get(`/api/v1/payment/checkout/${STALE}`).expect(200)).body.status).toBe(
+      'expired',
+    );
+    const [inbox] = await t.dataSource.query<{ source: string; type: string }[]>(
+      'SELECT source, type FROM payment_webhook_event WHERE provider_event_id = $1',
+      [`evt_sync_${STALE}_checkout.session.expired`],
+    );
+    expect(inbox).toEqual({ source: 'reconcile', type: 'checkout.session.expired' });
+    // Once settled it is no longer looked up.
+    const again = await reconcileCli(t, ['--since', '1m']);
+    expect(again.out).toContain('settled      0');
+  });
+
+  it('settles a payment pending for longer than RECONCILE_PENDING_AFTER by looking it up', async () => {
+    const t = apps[0];
+    await t.http
+      .post('/api/v1/payment/checkout')
+      .send({ price_id: 'price_fake_onetime', mode: 'payment', metadata: { order_ref: 'pending' } })
+      .expect(201);
+    await deliverAll(t, [
+      stripeEvent(
+        'checkout.session.completed',
+        stripeObject('checkout-session.payment', {
+          id: PENDING_CS,
+          payment_intent: PENDING_PI,
+          payment_status: 'unpaid',
+          customer: null,
+          client_reference_id: null,
+          amount_total: 2000,
+          metadata: { order_ref: 'pending', payment_service: 'checkout' },
+        }),
+      ),
+    ]);
+    const status = async () =>
+      (
+        await t.dataSource.query<{ status: string }[]>(
+          `SELECT status FROM payment_transaction WHERE provider_payment_intent_id = $1 AND type = 'charge'`,
+          [PENDING_PI],
+        )
+      ).map((row) => row.status);
+    expect(await status()).toEqual(['pending']);
+    // Not yet pending for an hour: left alone.
+    expect((await reconcileCli(t, ['--since', '1m'])).out).toContain('settled      0');
+    await t.dataSource.query(
+      `UPDATE payment_transaction SET created_at = now() - interval '2 hours' WHERE provider_payment_intent_id = $1`,
+      [PENDING_PI],
+    );
+    const result = await reconcileCli(t, ['--since', '1m']);
+    expect(result.out).toContain(`settled      1  ${PENDING_PI}`);
+    expect(await status()).toEqual(['succeeded']);
   });
 
   it('refuses a malformed --since with exit 2 naming the option', async () => {

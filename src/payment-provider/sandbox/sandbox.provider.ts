@@ -13,6 +13,7 @@ import type {
   ProviderEventPage,
   RawObject,
   RefundSnapshot,
+  StaleObjectRef,
   SubscriptionSnapshot,
 } from '../payment-provider.types';
 import { SandboxCatalog } from './sandbox-catalog';
@@ -28,6 +29,7 @@ import {
 import type {
   SandboxCheckoutSession,
   SandboxCustomer,
+  SandboxEventType,
   SandboxObject,
   SandboxSubscription,
 } from './sandbox-objects.types';
@@ -35,7 +37,11 @@ import { SANDBOX_OPTIONS, type SandboxOptions } from './sandbox.options';
 import { SandboxLedger } from './sandbox.ledger';
 import { SandboxStore } from './sandbox.store';
 import { SANDBOX_SIGNATURE_HEADER, verifySandboxSignature } from './sandbox-signature';
-import { SANDBOX_EVENT_SINK, type SandboxEventSink } from './sandbox-webhook.sender';
+import {
+  buildSandboxEvent,
+  SANDBOX_EVENT_SINK,
+  type SandboxEventSink,
+} from './sandbox-webhook.sender';
 import { SANDBOX_EVENT_LOG, type SandboxEventLog } from './sandbox-event.log';
 
 /** A checkout session is payable for 24 hours, as on Stripe. */
@@ -199,6 +205,37 @@ export class SandboxPaymentProvider implements PaymentProvider {
 
   interpretEvent(payload: RawObject): ProviderEvent {
     return interpretSandboxEvent(payload);
+  }
+
+  async currentStateEvent(ref: StaleObjectRef): Promise<ProviderEvent | null> {
+    await this.store.refresh();
+    let type: SandboxEventType | null = null;
+    let object: SandboxObject | undefined;
+    if (ref.kind === 'checkout_session') {
+      const session = this.store.sessions.get(ref.id);
+      object = session;
+      if (session?.status === 'expired') type = 'checkout.session.expired';
+      else if (session?.status === 'complete') type = 'checkout.session.completed';
+    } else {
+      const paymentIntent = this.store.paymentIntents.get(ref.id);
+      object = paymentIntent;
+      if (paymentIntent?.status === 'succeeded') type = 'payment_intent.succeeded';
+      else if (
+        paymentIntent?.status === 'requires_payment_method' &&
+        paymentIntent.last_payment_error
+      )
+        type = 'payment_intent.payment_failed';
+    }
+    if (!object) {
+      throw new ProviderError(
+        'invalid_request',
+        `No such ${ref.kind}: '${ref.id}'`,
+        'resource_missing',
+      );
+    }
+    if (!type) return null;
+    const event = buildSandboxEvent(`evt_sync_${ref.id}_${type}`, type, object, this.clock.now());
+    return interpretSandboxEvent(JSON.parse(event.body));
   }
 
   /** The sandbox's event log: what it sent, or would have sent while dropping deliveries. */
