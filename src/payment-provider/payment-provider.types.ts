@@ -269,11 +269,12 @@ export interface ListEventsInput {
 export interface ProviderEventPage {
   /** Newest first within the page, as providers list them. */
   events: ProviderEvent[];
+  /** Listed events that could not be interpreted (malformed): reported, never skipped silently. */
+  unreadable: { id: string; error: string }[];
   /** Pass as `cursor` for the next (older) page; null when this was the last page. */
   nextCursor: string | null;
 }
 
 /** A row we may hold stale, to be looked up at the provider (PaymentProvider.currentStateEvent). */
 export type StaleObjectRef =
-  | { kind: 'checkout_session'; id: string }
-  | { kind: 'payment'; id: string };
+  { kind: 'checkout_session'; id: string } | { kind: 'payment'; id: string };

@@ -218,8 +218,8 @@ export class ReconcileService {
       [summary.runId],
     );
     try {
-      const events = await this.listSince(since);
-      summary.listed = events.length;
+      const events = await this.listSince(since, summary);
+      summary.listed += events.length;
       const done = await this.doneInInbox(events.map((event) => event.id));
       for (const event of events) {
         if (done.has(event.id)) summary.alreadyHad++;
@@ -321,12 +321,23 @@ export class ReconcileService {
   }
 
   /** Every page, then oldest first (providers list newest first); each event once. */
-  private async listSince(since: Date): Promise<ProviderEvent[]> {
+  private async listSince(since: Date, summary: ReconcileSummary): Promise<ProviderEvent[]> {
     const events: ProviderEvent[] = [];
     const seen = new Set<string>();
     let cursor: string | undefined;
     do {
       const page = await this.provider.listEvents({ since, cursor, limit: PAGE_SIZE });
+      for (const { id, error } of page.unreadable) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        summary.listed++;
+        summary.failed.push(id);
+        this.logger.warn({
+          msg: 'reconciliation could not read a listed event',
+          event_id: id,
+          error,
+        });
+      }
       for (const event of page.events) {
         if (seen.has(event.id)) continue;
         seen.add(event.id);

@@ -487,6 +487,19 @@ describe('reconciliation of missed Stripe webhooks (e2e)', () => {
     expect(await status()).toEqual(['succeeded']);
   });
 
+  it('reports a listed event it cannot read as failed, with its id and exit code 1', async () => {
+    const t = apps[0];
+    const broken = stripeEvent('charge.dispute.created', { id: 'dp_broken', object: 'dispute' });
+    log.add(broken);
+    try {
+      const result = await reconcileCli(t, ['--since', '1m']);
+      expect(result.code).toBe(1);
+      expect(result.out).toContain(`failed       1  ${broken.id}`);
+    } finally {
+      log.events.pop();
+    }
+  });
+
   it('refuses a malformed --since with exit 2 naming the option', async () => {
     const t = apps[0];
     const result = await reconcileCli(t, ['--since', '3 days']);

@@ -240,7 +240,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
 
   /** The sandbox's event log: what it sent, or would have sent while dropping deliveries. */
   async listEvents(input: ListEventsInput): Promise<ProviderEventPage> {
-    if (!this.log) return { events: [], nextCursor: null };
+    if (!this.log) return { events: [], unreadable: [], nextCursor: null };
     const limit = Math.min(Math.max(input.limit ?? 100, 1), 100);
     let before: number | undefined;
     if (input.cursor !== undefined) {
@@ -250,8 +250,18 @@ export class SandboxPaymentProvider implements PaymentProvider {
     }
     const rows = await this.log.list(input.since, limit + 1, before);
     const page = rows.slice(0, limit);
+    const events: ProviderEvent[] = [];
+    const unreadable: { id: string; error: string }[] = [];
+    for (const row of page) {
+      try {
+        events.push(interpretSandboxEvent(JSON.parse(row.body)));
+      } catch (error) {
+        unreadable.push({ id: row.id, error: (error as Error).message });
+      }
+    }
     return {
-      events: page.map((row) => interpretSandboxEvent(JSON.parse(row.body))),
+      events,
+      unreadable,
       nextCursor: rows.length > limit ? String(page[page.length - 1].seq) : null,
     };
   }

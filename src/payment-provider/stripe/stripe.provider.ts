@@ -244,9 +244,17 @@ export class StripePaymentProvider implements PaymentProvider {
     };
     if (input.cursor) params.starting_after = input.cursor;
     const page = await this.call(() => this.stripe.events.list(params));
-    const events = page.data.map((event) => this.interpret(asRaw(event)));
+    const events: ProviderEvent[] = [];
+    const unreadable: { id: string; error: string }[] = [];
+    for (const event of page.data) {
+      try {
+        events.push(this.interpret(asRaw(event)));
+      } catch (error) {
+        unreadable.push({ id: String(event.id), error: (error as Error).message });
+      }
+    }
     const last = page.data.at(-1);
-    return { events, nextCursor: page.has_more && last ? last.id : null };
+    return { events, unreadable, nextCursor: page.has_more && last ? last.id : null };
   }
 
   private interpret(payload: RawObject): ProviderEvent {
