@@ -18,6 +18,7 @@ import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PaymentProviderModule } from './payment-provider/payment-provider.module';
+import { ReconcileModule } from './reconcile/reconcile.module';
 import { RefundsModule } from './refunds/refunds.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { TransactionsModule } from './transactions/transactions.module';
@@ -61,6 +62,7 @@ export class AppModule {
         SubscriptionsModule,
         RefundsModule,
         DisputesModule,
+        ReconcileModule,
         HealthModule,
         ...imports,
       ],

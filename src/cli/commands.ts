@@ -3,6 +3,7 @@ import type { CommandRunner } from 'nest-commander';
 import { databaseCommands } from '../database/migrate.cli';
 import { disputeCommands } from '../disputes/disputes.cli';
 import { eventCommands } from '../events/events.cli';
+import { reconcileCommands } from '../reconcile/reconcile.cli';
 import { refundCommands } from '../refunds/refunds.cli';
 import { subscriptionCommands } from '../subscriptions/subscriptions.cli';
 import { transactionCommands } from '../transactions/transactions.cli';
@@ -20,4 +21,5 @@ export const CLI_COMMANDS: Type<CommandRunner>[] = [
   ...webhookCommands,
   ...refundCommands,
   ...eventCommands,
+  ...reconcileCommands,
 ];

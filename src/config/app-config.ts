@@ -42,6 +42,8 @@ export interface AppConfig {
   /** null when DISPUTE_DEADLINE_CRON=off */
   disputeDeadlineCron: string | null;
   disputeDeadlineWarningHours: number;
+  /** Reconciliation (DESIGN §6.1): missed webhooks recovered from the provider's event listing. */
+  reconcile: ReconcileConfig;
   logLevel: LogLevel;
   bodyLimitBytes: number;
   /** Keyless public routes (pages, status, sandbox page): requests per client per window. */
@@ -50,6 +52,25 @@ export interface AppConfig {
   metricsPublic: boolean;
   /** Durable domain events (DESIGN §7): delivery by the job engine. */
   events: EventsConfig;
+}
+
+export interface ReconcileConfig {
+  /** RECONCILE_CRON (default hourly); null when `off`. */
+  cron: string | null;
+  /** RECONCILE_LOOKBACK: how far back a run lists events (default 72h), in seconds. */
+  lookbackSeconds: number;
+  /** RECONCILE_PENDING_AFTER: a payment pending this long is looked up at the provider (default 1h), in seconds. */
+  pendingAfterSeconds: number;
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** `30m`, `72h`, `7d` (or `45s`) → seconds; null when malformed or zero. */
+export function parseDuration(text: string): number | null {
+  const match = /^(\d{1,6})([smhd])$/.exec(text.trim());
+  if (!match) return null;
+  const seconds = Number(match[1]) * DURATION_UNITS[match[2]];
+  return seconds > 0 ? seconds : null;
 }
 
 export interface EventsConfig {
@@ -214,6 +235,35 @@ export function loadConfig(env: Env = process.env): AppConfig {
     }
   }
 
+  const reconcileCronRaw = value('RECONCILE_CRON') ?? '0 * * * *';
+  let reconcileCron: string | null = reconcileCronRaw;
+  if (reconcileCronRaw.toLowerCase() === 'off') reconcileCron = null;
+  else {
+    const check = validateCronExpression(reconcileCronRaw);
+    if (!check.valid) {
+      problems.push(
+        `RECONCILE_CRON must be a cron expression (e.g. "0 * * * *") or "off", got "${reconcileCronRaw}": ${check.error?.message ?? 'invalid'}`,
+      );
+    }
+  }
+  const duration = (name: string, fallback: string, maxSeconds: number): number => {
+    const raw = value(name) ?? fallback;
+    const seconds = parseDuration(raw);
+    if (seconds === null || seconds > maxSeconds) {
+      problems.push(
+        `${name} must be a duration like 30m, 72h or 7d (at most ${maxSeconds / 86400} days), got "${raw}"`,
+      );
+      return parseDuration(fallback)!;
+    }
+    return seconds;
+  };
+  const reconcile: ReconcileConfig = {
+    cron: reconcileCron,
+    // Stripe keeps events for 30 days: a longer look-back lists nothing more.
+    lookbackSeconds: duration('RECONCILE_LOOKBACK', '72h', 30 * 86400),
+    pendingAfterSeconds: duration('RECONCILE_PENDING_AFTER', '1h', 30 * 86400),
+  };
+
   const logLevelRaw = (value('LOG_LEVEL') ?? 'info').toLowerCase() as LogLevel;
   if (!LOG_LEVELS.includes(logLevelRaw))
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevelRaw}"`);
@@ -237,6 +287,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     apiKeys,
     disputeDeadlineCron,
     disputeDeadlineWarningHours: integer('DISPUTE_DEADLINE_WARNING_HOURS', 72, 0, 24 * 365),
+    reconcile,
     logLevel: logLevelRaw,
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 1024 * 1024, 1024, 50 * 1024 * 1024),
     publicRateLimit: {

@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { Public } from '../common/route-access.decorators';
 import { pendingMigrations } from '../database/migrations-runner';
 import { EventsService } from '../events/events.service';
+import { ReconcileService } from '../reconcile/reconcile.service';
 
 @ApiTags('health')
 @Public()
@@ -19,6 +20,7 @@ export class HealthController {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly events: EventsService,
+    private readonly reconcile: ReconcileService,
   ) {}
 
   /** Liveness: the process answers. */
@@ -61,6 +63,11 @@ export class HealthController {
       };
     }
     this.migrated = true;
-    return { status: 'ok', database: 'up', events: await this.events.backlog() };
+    return {
+      status: 'ok',
+      database: 'up',
+      events: await this.events.backlog(),
+      reconcile: { last_success: await this.reconcile.lastSuccessfulRun() },
+    };
   }
 }

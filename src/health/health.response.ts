@@ -37,6 +37,37 @@ export class EventBacklogResponse {
   oldest_undelivered_age_seconds: number | null;
 }
 
+@ApiSchema({ name: 'LastReconcileRun' })
+export class LastReconcileRunResponse {
+  @ApiProperty({ type: 'integer', example: 12 })
+  id: number;
+
+  @ApiProperty({ type: 'string', format: 'date-time' })
+  finished_at: string;
+
+  @ApiProperty({ type: 'string', format: 'date-time', description: 'events listed from this time' })
+  since: string;
+
+  @ApiProperty({ type: 'integer', example: 40, description: 'events the provider listed' })
+  listed: number;
+
+  @ApiProperty({ type: 'integer', example: 0, description: 'missed events this run applied' })
+  applied: number;
+
+  @ApiProperty({ type: 'integer', example: 0, description: 'events that failed to apply' })
+  failed: number;
+}
+
+@ApiSchema({ name: 'ReconcileStatus' })
+export class ReconcileStatusResponse {
+  @ApiProperty({
+    type: LastReconcileRunResponse,
+    nullable: true,
+    description: 'the last successful reconciliation run; null before the first',
+  })
+  last_success: LastReconcileRunResponse | null;
+}
+
 /** GET /health/ready; a field added to the body must be added here (the OpenAPI e2e checks it). */
 @ApiSchema({ name: 'Readiness' })
 export class ReadinessResponse {
@@ -60,4 +91,12 @@ export class ReadinessResponse {
     description: 'when ready: the durable event backlog',
   })
   events?: EventBacklogResponse;
+
+  @ApiProperty({
+    type: ReconcileStatusResponse,
+    required: false,
+    description:
+      'when ready: reconciliation of missed webhooks (RECONCILE_CRON, `payments reconcile`)',
+  })
+  reconcile?: ReconcileStatusResponse;
 }

@@ -10,6 +10,8 @@ const PROVIDER_CALLS = [
   'cancelSubscriptionAtPeriodEnd',
   'resumeSubscription',
   'createCustomer',
+  'listEvents',
+  'currentStateEvent',
 ] as const satisfies readonly (keyof PaymentProvider)[];
 
 const isProviderCall = (name: string | symbol): boolean =>

@@ -5,10 +5,13 @@ import type {
   CreateCustomerInput,
   CreateRefundInput,
   CustomerSnapshot,
+  ListEventsInput,
   PaymentSnapshot,
+  ProviderEventPage,
   ProviderEvent,
   RawObject,
   RefundSnapshot,
+  StaleObjectRef,
   SubscriptionSnapshot,
 } from './payment-provider.types';
 
@@ -80,4 +83,21 @@ export interface PaymentProvider {
    * Must give the same result parseWebhook gave for it.
    */
   interpretEvent(payload: RawObject): ProviderEvent;
+
+  /**
+   * Lists the events the provider created since a time, newest first, one page
+   * at a time (reconciliation, DESIGN §6.1). Each event is interpreted exactly as
+   * parseWebhook would have interpreted its delivery. Stripe keeps 30 days of
+   * events; the sandbox lists its own log of what it sent or would have sent.
+   */
+  listEvents(input: ListEventsInput): Promise<ProviderEventPage>;
+
+  /**
+   * Looks one object up at the provider and, when it has moved on from the state
+   * we hold (a checkout session no longer open, a payment no longer pending),
+   * returns that state as an event of the provider's own shape — the event a
+   * delivery would have brought — with a deterministic id, so that it passes
+   * through the inbox once. null when it is still open / pending.
+   */
+  currentStateEvent(ref: StaleObjectRef): Promise<ProviderEvent | null>;
 }

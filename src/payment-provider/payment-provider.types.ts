@@ -255,3 +255,26 @@ export interface CustomerSnapshot {
   id: string;
   email: string | null;
 }
+
+/** One page of the provider's event listing (PaymentProvider.listEvents). */
+export interface ListEventsInput {
+  /** Only events created at or after this time. */
+  since: Date;
+  /** The `nextCursor` of the previous page; absent for the first page. */
+  cursor?: string;
+  /** Events per page (the provider may cap it; Stripe: 100). */
+  limit?: number;
+}
+
+export interface ProviderEventPage {
+  /** Newest first within the page, as providers list them. */
+  events: ProviderEvent[];
+  /** Listed events that could not be interpreted (malformed): reported, never skipped silently. */
+  unreadable: { id: string; error: string }[];
+  /** Pass as `cursor` for the next (older) page; null when this was the last page. */
+  nextCursor: string | null;
+}
+
+/** A row we may hold stale, to be looked up at the provider (PaymentProvider.currentStateEvent). */
+export type StaleObjectRef =
+  { kind: 'checkout_session'; id: string } | { kind: 'payment'; id: string };

@@ -11,7 +11,11 @@ import {
 import type { ProviderEvent } from '../payment-provider/payment-provider.types';
 import { NotFoundError } from '../common/domain-error';
 import { MetricsService } from '../metrics/metrics.service';
-import { WebhookEventEntity, type WebhookEventStatus } from './entities/webhook-event.entity';
+import {
+  WebhookEventEntity,
+  type WebhookEventSource,
+  type WebhookEventStatus,
+} from './entities/webhook-event.entity';
 import { WebhookHandlerRegistry } from './webhook-handler.registry';
 
 export type WebhookOutcome = 'processed' | 'duplicate' | 'ignored';
@@ -61,11 +65,20 @@ export class WebhooksService {
       throw error;
     }
     this.metrics.webhookReceived(event.type);
+    return { eventId: event.id, outcome: await this.ingest(event, 'webhook') };
+  }
+
+  /**
+   * Stores and processes one event already verified (a delivery) or listed by
+   * the provider (reconciliation): the one inbox path, with its dedupe, row
+   * lock and ordering guards. `source` is kept on the row that stores it first.
+   */
+  async ingest(event: ProviderEvent, source: WebhookEventSource): Promise<WebhookOutcome> {
     try {
-      await this.store(event);
+      await this.store(event, source);
       const outcome = await this.process(event);
       this.metrics.webhookHandled(event.type, outcome);
-      return { eventId: event.id, outcome };
+      return outcome;
     } catch (error) {
       this.metrics.webhookHandled(event.type, 'failed');
       throw error;
@@ -94,10 +107,10 @@ export class WebhooksService {
   }
 
   /** Stores the event once: a repeated delivery finds the row already there. */
-  private async store(event: ProviderEvent): Promise<void> {
+  private async store(event: ProviderEvent, source: WebhookEventSource): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO payment_webhook_event (provider, provider_event_id, type, payload, status, occurred_at)
-       VALUES ($1, $2, $3, $4, $5, $6)
+      `INSERT INTO payment_webhook_event (provider, provider_event_id, type, payload, status, occurred_at, source)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT ON CONSTRAINT uq_payment_webhook_event_provider_id DO NOTHING`,
       [
         this.provider.name,
@@ -106,6 +119,7 @@ export class WebhooksService {
         JSON.stringify(event.payload),
         event.change ? 'received' : 'ignored',
         event.occurredAt,
+        source,
       ],
     );
   }

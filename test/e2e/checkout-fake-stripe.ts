@@ -11,6 +11,8 @@ import { stripeObject, type StripeObject } from '../fixtures/stripe/events';
 export interface StripeCall {
   method: string;
   path: string;
+  /** The query string (GET lists: `created[gte]`, `starting_after`, `limit`). */
+  query: URLSearchParams;
   idempotencyKey: string | undefined;
   form: URLSearchParams;
   /** The status the fake answered with. */
@@ -57,6 +59,7 @@ export class FakeStripeApi {
       const call: StripeCall = {
         method: req.method ?? '',
         path: (req.url ?? '').split('?')[0],
+        query: new URLSearchParams((req.url ?? '').split('?')[1] ?? ''),
         idempotencyKey: req.headers['idempotency-key'] as string | undefined,
         form: new URLSearchParams(Buffer.concat(chunks).toString('utf8')),
       };

@@ -35,6 +35,8 @@ describe('foundation: plumbing every route shares', () => {
       database: 'up',
       // The durable event backlog (DESIGN §8).
       events: { undelivered: 0, dead: 0, oldest_undelivered_age_seconds: null },
+      // Reconciliation of missed webhooks: no run yet.
+      reconcile: { last_success: null },
     });
   });
 
@@ -123,13 +125,16 @@ describe('foundation: plumbing every route shares', () => {
       'payment_event_delivery',
       'payment_migrations',
       'payment_outbox',
+      'payment_reconcile_run',
       'payment_scheduled_tick',
       'payment_subscription',
       'payment_transaction',
       'payment_webhook_event',
       // The sandbox's own state, created by the sandbox provider (this app runs it), not by migrations.
       'sandbox_clock',
+      'sandbox_event',
       'sandbox_object',
+      'sandbox_setting',
     ]);
     const money = await t.dataSource.query(
       `SELECT table_name, column_name, data_type FROM information_schema.columns WHERE column_name IN ('amount', 'amount_refunded') ORDER BY 1, 2`,

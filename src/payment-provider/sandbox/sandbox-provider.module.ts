@@ -13,6 +13,8 @@ import { SandboxSimulatorService } from './sandbox-simulator.service';
 import { SandboxStore } from './sandbox.store';
 import { PostgresSandboxStore } from './sandbox-postgres.store';
 import { SANDBOX_EVENT_SINK, SandboxWebhookSender } from './sandbox-webhook.sender';
+import { PostgresSandboxEventLog, SANDBOX_EVENT_LOG } from './sandbox-event.log';
+import { SandboxWebhooksController } from './sandbox-webhooks.controller';
 
 /**
  * The offline provider with its hosted page and simulation routes. Imported
@@ -35,7 +37,11 @@ export class SandboxProviderModule {
     }
     return {
       module: SandboxProviderModule,
-      controllers: [SandboxCheckoutController, SandboxSimulatorController],
+      controllers: [
+        SandboxCheckoutController,
+        SandboxSimulatorController,
+        SandboxWebhooksController,
+      ],
       providers: [
         { provide: SANDBOX_OPTIONS, useValue: options },
         { provide: SandboxCatalog, useValue: new SandboxCatalog(options.prices) },
@@ -44,6 +50,8 @@ export class SandboxProviderModule {
         { provide: SandboxStore, useExisting: PostgresSandboxStore },
         SandboxClock,
         SandboxLedger,
+        PostgresSandboxEventLog,
+        { provide: SANDBOX_EVENT_LOG, useExisting: PostgresSandboxEventLog },
         SandboxWebhookSender,
         { provide: SANDBOX_EVENT_SINK, useExisting: SandboxWebhookSender },
         SandboxPaymentProvider,

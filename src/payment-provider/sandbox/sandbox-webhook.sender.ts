@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
 import { SANDBOX_OPTIONS, type SandboxOptions } from './sandbox.options';
@@ -10,6 +10,7 @@ import type {
   UnixSeconds,
 } from './sandbox-objects.types';
 import { SANDBOX_SIGNATURE_HEADER, signSandboxPayload } from './sandbox-signature';
+import { SANDBOX_EVENT_LOG, type SandboxEventLog } from './sandbox-event.log';
 
 /** The service's own webhook route (DESIGN §6.1): sandbox events take Stripe's path in. */
 const WEBHOOK_PATH = '/api/v1/payment/webhook';
@@ -33,6 +34,8 @@ export interface DeliveryReport {
   attempts: number;
   /** The webhook route's last HTTP status; null when it could not be reached. */
   status: number | null;
+  /** true: not sent on purpose (the drop switch is on); the event is in the log. */
+  dropped?: boolean;
 }
 
 export const SANDBOX_EVENT_SINK = Symbol('SANDBOX_EVENT_SINK');
@@ -60,12 +63,29 @@ export class SandboxWebhookSender implements SandboxEventSink, OnModuleDestroy {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     @Inject(SANDBOX_OPTIONS) private readonly options: SandboxOptions,
+    /** Every event is logged before it is sent (or dropped): the sandbox's Events API. */
+    @Optional() @Inject(SANDBOX_EVENT_LOG) private readonly log?: SandboxEventLog,
   ) {}
 
   send(events: SandboxEvent[]): Promise<DeliveryReport[]> {
     const run = async (): Promise<DeliveryReport[]> => {
       const reports: DeliveryReport[] = [];
-      for (const event of events) reports.push(await this.deliver(event));
+      for (const event of events) {
+        const dropping = (await this.log?.dropping()) ?? false;
+        await this.log?.record([event], dropping);
+        reports.push(
+          dropping
+            ? {
+                id: event.id,
+                type: event.type,
+                delivered: false,
+                attempts: 0,
+                status: null,
+                dropped: true,
+              }
+            : await this.deliver(event),
+        );
+      }
       return reports;
     };
     const result = this.queue.then(run, run);

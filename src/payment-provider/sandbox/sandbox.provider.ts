@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ProviderError, WebhookVerificationError } from '../payment-provider.errors';
 import type { PaymentProvider, RequestHeaders } from '../payment-provider.interface';
 import type {
@@ -7,10 +7,13 @@ import type {
   CreateCustomerInput,
   CreateRefundInput,
   CustomerSnapshot,
+  ListEventsInput,
   PaymentSnapshot,
   ProviderEvent,
+  ProviderEventPage,
   RawObject,
   RefundSnapshot,
+  StaleObjectRef,
   SubscriptionSnapshot,
 } from '../payment-provider.types';
 import { SandboxCatalog } from './sandbox-catalog';
@@ -26,6 +29,7 @@ import {
 import type {
   SandboxCheckoutSession,
   SandboxCustomer,
+  SandboxEventType,
   SandboxObject,
   SandboxSubscription,
 } from './sandbox-objects.types';
@@ -33,7 +37,12 @@ import { SANDBOX_OPTIONS, type SandboxOptions } from './sandbox.options';
 import { SandboxLedger } from './sandbox.ledger';
 import { SandboxStore } from './sandbox.store';
 import { SANDBOX_SIGNATURE_HEADER, verifySandboxSignature } from './sandbox-signature';
-import { SANDBOX_EVENT_SINK, type SandboxEventSink } from './sandbox-webhook.sender';
+import {
+  buildSandboxEvent,
+  SANDBOX_EVENT_SINK,
+  type SandboxEventSink,
+} from './sandbox-webhook.sender';
+import { SANDBOX_EVENT_LOG, type SandboxEventLog } from './sandbox-event.log';
 
 /** A checkout session is payable for 24 hours, as on Stripe. */
 export const SESSION_LIFETIME_SECONDS = 24 * 60 * 60;
@@ -59,6 +68,7 @@ export class SandboxPaymentProvider implements PaymentProvider {
     private readonly ledger: SandboxLedger,
     @Inject(SANDBOX_EVENT_SINK) private readonly events: SandboxEventSink,
     @Inject(SANDBOX_OPTIONS) private readonly options: SandboxOptions,
+    @Optional() @Inject(SANDBOX_EVENT_LOG) private readonly log?: SandboxEventLog,
   ) {}
 
   async createCheckoutSession(input: CreateCheckoutSessionInput): Promise<CheckoutSessionSnapshot> {
@@ -195,6 +205,65 @@ export class SandboxPaymentProvider implements PaymentProvider {
 
   interpretEvent(payload: RawObject): ProviderEvent {
     return interpretSandboxEvent(payload);
+  }
+
+  async currentStateEvent(ref: StaleObjectRef): Promise<ProviderEvent | null> {
+    await this.store.refresh();
+    let type: SandboxEventType | null = null;
+    let object: SandboxObject | undefined;
+    if (ref.kind === 'checkout_session') {
+      const session = this.store.sessions.get(ref.id);
+      object = session;
+      if (session?.status === 'expired') type = 'checkout.session.expired';
+      else if (session?.status === 'complete') type = 'checkout.session.completed';
+    } else {
+      const paymentIntent = this.store.paymentIntents.get(ref.id);
+      object = paymentIntent;
+      if (paymentIntent?.status === 'succeeded') type = 'payment_intent.succeeded';
+      else if (
+        paymentIntent?.status === 'requires_payment_method' &&
+        paymentIntent.last_payment_error
+      )
+        type = 'payment_intent.payment_failed';
+    }
+    if (!object) {
+      throw new ProviderError(
+        'invalid_request',
+        `No such ${ref.kind}: '${ref.id}'`,
+        'resource_missing',
+      );
+    }
+    if (!type) return null;
+    const event = buildSandboxEvent(`evt_sync_${ref.id}_${type}`, type, object, this.clock.now());
+    return interpretSandboxEvent(JSON.parse(event.body));
+  }
+
+  /** The sandbox's event log: what it sent, or would have sent while dropping deliveries. */
+  async listEvents(input: ListEventsInput): Promise<ProviderEventPage> {
+    if (!this.log) return { events: [], unreadable: [], nextCursor: null };
+    const limit = Math.min(Math.max(input.limit ?? 100, 1), 100);
+    let before: number | undefined;
+    if (input.cursor !== undefined) {
+      if (!/^\d+$/.test(input.cursor))
+        throw new ProviderError('invalid_request', `Invalid starting_after: '${input.cursor}'`);
+      before = Number(input.cursor);
+    }
+    const rows = await this.log.list(input.since, limit + 1, before);
+    const page = rows.slice(0, limit);
+    const events: ProviderEvent[] = [];
+    const unreadable: { id: string; error: string }[] = [];
+    for (const row of page) {
+      try {
+        events.push(interpretSandboxEvent(JSON.parse(row.body)));
+      } catch (error) {
+        unreadable.push({ id: row.id, error: (error as Error).message });
+      }
+    }
+    return {
+      events,
+      unreadable,
+      nextCursor: rows.length > limit ? String(page[page.length - 1].seq) : null,
+    };
   }
 
   private customer(customerId: string): SandboxCustomer {

@@ -52,6 +52,14 @@ export class SandboxDeliveryReportResponse implements DeliveryReport {
   @ApiProperty({ type: 'boolean' })
   delivered: boolean;
 
+  @ApiProperty({
+    type: 'boolean',
+    required: false,
+    description:
+      'true when the event was not sent because POST /sandbox/webhooks/drop is on (it stays in the event log for reconciliation)',
+  })
+  dropped?: boolean;
+
   @ApiProperty({ type: 'integer', example: 1 })
   attempts: number;
 

@@ -9,12 +9,15 @@ import {
   type CreateCustomerInput,
   type CreateRefundInput,
   type CustomerSnapshot,
+  type ListEventsInput,
   type Metadata,
   type PaymentSnapshot,
   type ProviderEvent,
+  type ProviderEventPage,
   type ProviderRefundReason,
   type RawObject,
   type RefundSnapshot,
+  type StaleObjectRef,
   type SubscriptionSnapshot,
 } from '../payment-provider.types';
 import { interpretStripeEvent } from './stripe-event.mapper';
@@ -211,6 +214,49 @@ export class StripePaymentProvider implements PaymentProvider {
     return this.interpret(payload);
   }
 
+  async currentStateEvent(ref: StaleObjectRef): Promise<ProviderEvent | null> {
+    const object: RawObject = await this.call(async () =>
+      asRaw(
+        ref.kind === 'checkout_session'
+          ? await this.stripe.checkout.sessions.retrieve(ref.id)
+          : await this.stripe.paymentIntents.retrieve(ref.id),
+      ),
+    );
+    const type = currentStateEventType(ref.kind, object);
+    if (!type) return null;
+    return this.interpret({
+      id: `evt_sync_${ref.id}_${type}`,
+      object: 'event',
+      type,
+      created: Math.floor(Date.now() / 1000),
+      data: { object },
+      livemode: object.livemode ?? false,
+      pending_webhooks: 0,
+      request: { id: null, idempotency_key: null },
+    });
+  }
+
+  /** The Events API (30 days kept): `created[gte]`, newest first, paged by `starting_after`. */
+  async listEvents(input: ListEventsInput): Promise<ProviderEventPage> {
+    const params: Stripe.EventListParams = {
+      created: { gte: Math.floor(input.since.getTime() / 1000) },
+      limit: Math.min(Math.max(input.limit ?? 100, 1), 100),
+    };
+    if (input.cursor) params.starting_after = input.cursor;
+    const page = await this.call(() => this.stripe.events.list(params));
+    const events: ProviderEvent[] = [];
+    const unreadable: { id: string; error: string }[] = [];
+    for (const event of page.data) {
+      try {
+        events.push(this.interpret(asRaw(event)));
+      } catch (error) {
+        unreadable.push({ id: String(event.id), error: (error as Error).message });
+      }
+    }
+    const last = page.data.at(-1);
+    return { events, unreadable, nextCursor: page.has_more && last ? last.id : null };
+  }
+
   private interpret(payload: RawObject): ProviderEvent {
     try {
       return interpretStripeEvent(payload);
@@ -276,6 +322,19 @@ export class StripePaymentProvider implements PaymentProvider {
       throw translateStripeError(error);
     }
   }
+}
+
+/** The Stripe event type that brings a looked-up object's current state; null while still open/pending. */
+function currentStateEventType(kind: StaleObjectRef['kind'], object: RawObject): string | null {
+  if (kind === 'checkout_session') {
+    if (object.status === 'expired') return 'checkout.session.expired';
+    if (object.status === 'complete') return 'checkout.session.completed';
+    return null;
+  }
+  if (object.status === 'succeeded') return 'payment_intent.succeeded';
+  if (object.status === 'requires_payment_method' && object.last_payment_error)
+    return 'payment_intent.payment_failed';
+  return null;
 }
 
 function hasEntries(metadata: Metadata | undefined): metadata is Metadata {

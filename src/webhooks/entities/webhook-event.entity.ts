@@ -3,6 +3,10 @@ import { BaseRow } from '../../database/base.entity';
 
 export type WebhookEventStatus = 'received' | 'processed' | 'failed' | 'ignored';
 
+/** How an event reached the inbox: a delivery, or reconciliation from the provider's event listing. */
+export const WEBHOOK_EVENT_SOURCES = ['webhook', 'reconcile'] as const;
+export type WebhookEventSource = (typeof WEBHOOK_EVENT_SOURCES)[number];
+
 /** The inbox: every verified provider event, stored before it is processed. */
 @Entity('payment_webhook_event')
 @Unique('uq_payment_webhook_event_provider_id', ['provider', 'providerEventId'])
@@ -11,6 +15,7 @@ export type WebhookEventStatus = 'received' | 'processed' | 'failed' | 'ignored'
   'ck_payment_webhook_event_status',
   `status IN ('received', 'processed', 'failed', 'ignored')`,
 )
+@Check('ck_payment_webhook_event_source', `source IN ('webhook', 'reconcile')`)
 export class WebhookEventEntity extends BaseRow {
   @Column({ type: 'varchar', length: 32 })
   provider: string;
@@ -30,6 +35,10 @@ export class WebhookEventEntity extends BaseRow {
 
   @Column({ type: 'integer', default: 0 })
   attempts: number;
+
+  /** How it arrived first (a later delivery of a reconciled event finds the row and changes nothing). */
+  @Column({ type: 'varchar', length: 16, default: 'webhook' })
+  source: WebhookEventSource;
 
   @Column({ type: 'text', nullable: true })
   lastError: string | null;
