@@ -18,6 +18,7 @@ import {
   type SubscriptionSnapshot,
 } from '../payment-provider.types';
 import { interpretStripeEvent } from './stripe-event.mapper';
+import { AttemptTrackingHttpClient, trackAttempts } from './stripe-attempts';
 import { translateStripeError } from './stripe-errors';
 import {
   StripePayloadError,
@@ -80,6 +81,7 @@ export class StripePaymentProvider implements PaymentProvider {
     this.stripe = new Stripe(config.secretKey, {
       timeout: tuning.timeoutMs,
       maxNetworkRetries: tuning.maxNetworkRetries,
+      httpClient: new AttemptTrackingHttpClient(),
       ...endpointOf(config.apiBase),
     });
   }
@@ -270,10 +272,11 @@ export class StripePaymentProvider implements PaymentProvider {
   }
 
   private async call<T>(operation: () => Promise<T>): Promise<T> {
+    const tracked = trackAttempts(operation);
     try {
-      return await operation();
+      return await tracked.result;
     } catch (error) {
-      throw translateStripeError(error);
+      throw translateStripeError(error, tracked.attempts.maybeProcessed);
     }
   }
 }
