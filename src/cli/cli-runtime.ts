@@ -83,6 +83,7 @@ export class CliRuntime {
         config: {
           ...config,
           disputeDeadlineCron: null,
+          refundSettleCron: null,
           events: { ...config.events, worker: false },
         },
         databaseUrl,

@@ -1,5 +1,5 @@
 import { createTestApp, type TestApp } from '../support/test-app';
-import { FakeStripeApi, formMap } from './checkout-fake-stripe';
+import { FakeStripeApi, formMap } from '../support/fake-stripe';
 
 /*
  * POST /checkout on the Stripe adapter: the real SDK talks to a local fake of api.stripe.com

@@ -14,7 +14,7 @@ import {
   type StripeObject,
 } from '../fixtures/stripe/events';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { FakeStripeApi } from './checkout-fake-stripe';
+import { FakeStripeApi } from '../support/fake-stripe';
 
 /*
  * The webhook spine (inbox, ordering, domain events after commit) proven with Stripe-signed

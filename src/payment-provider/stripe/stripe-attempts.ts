@@ -23,9 +23,10 @@ export interface CallAttempts {
 const attempts = new AsyncLocalStorage<CallAttempts>();
 
 /** Runs one adapter call with its attempts recorded. */
-export function trackAttempts<T>(
-  operation: () => Promise<T>,
-): { attempts: CallAttempts; result: Promise<T> } {
+export function trackAttempts<T>(operation: () => Promise<T>): {
+  attempts: CallAttempts;
+  result: Promise<T>;
+} {
   const record: CallAttempts = { maybeProcessed: false };
   return { attempts: record, result: attempts.run(record, operation) };
 }

@@ -542,9 +542,7 @@ describe('StripePaymentProvider (real SDK, local server)', () => {
       await new Promise<void>((resolve) => closed.close(() => resolve()));
 
       const error = await providerErrorOf(
-        refundWith(
-          providerAt(new URL(`http://127.0.0.1:${port}`), DEFAULT_STRIPE_CLIENT_TUNING),
-        ),
+        refundWith(providerAt(new URL(`http://127.0.0.1:${port}`), DEFAULT_STRIPE_CLIENT_TUNING)),
       );
 
       expect(error.outcome).toBe('not_sent');
