@@ -1,7 +1,12 @@
 import type { EntityManager } from 'typeorm';
 import { TransactionEntity } from '../transactions/entities/transaction.entity';
 import type { ChargeDecision, ChargeRowState } from './checkout-ordering.policy';
+import type { CheckoutSessionSnapshot } from '../payment-provider/payment-provider.types';
+import { checkoutRowIdOf } from './checkout-metadata';
 import { CheckoutSessionEntity } from './entities/checkout-session.entity';
+
+/** Placeholder session id of a checkout row written before the provider call (intent first). */
+export const INTENT_PREFIX = 'intent_';
 
 /*
  * Row access for the webhook handlers, always through the handler's transaction (ctx.manager).
@@ -22,6 +27,37 @@ export async function lockSession(
   if ('sessionId' in where) query.andWhere('s.providerSessionId = :id', { id: where.sessionId });
   else query.andWhere('s.providerPaymentIntentId = :id', { id: where.paymentIntentId });
   return query.orderBy('s.id', 'ASC').getOne();
+}
+
+/**
+ * A session we do not know by its id, whose metadata names one of our checkout rows still
+ * waiting for its session id (intent first: the process stopped between the provider's answer
+ * and recording it): that row takes the session id, and the event applies to it.
+ */
+export async function adoptIntent(
+  manager: EntityManager,
+  provider: string,
+  snapshot: CheckoutSessionSnapshot,
+): Promise<CheckoutSessionEntity | null> {
+  const rowId = checkoutRowIdOf(snapshot.metadata);
+  if (rowId === null) return null;
+  const row = await manager
+    .getRepository(CheckoutSessionEntity)
+    .createQueryBuilder('s')
+    .setLock('pessimistic_write')
+    .where('s.id = :id AND s.provider = :provider', { id: rowId, provider })
+    .getOne();
+  if (!row || !row.providerSessionId.startsWith(INTENT_PREFIX)) return null;
+  await manager.update(CheckoutSessionEntity, row.id, {
+    providerSessionId: snapshot.id,
+    url: row.url ?? snapshot.url,
+    expiresAt: snapshot.expiresAt ?? row.expiresAt,
+    amountTotal: row.amountTotal ?? snapshot.amountTotal,
+    currency: row.currency ?? snapshot.currency,
+    providerPaymentIntentId: row.providerPaymentIntentId ?? snapshot.paymentIntentId,
+    providerSubscriptionId: row.providerSubscriptionId ?? snapshot.subscriptionId,
+  });
+  return manager.findOneByOrFail(CheckoutSessionEntity, { id: row.id });
 }
 
 export interface ChargeKeys {

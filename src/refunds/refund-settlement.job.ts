@@ -29,6 +29,8 @@ export interface SettleRunSummary {
   skipped: boolean;
   /** Each refund this run sent again, with the error when it is still unsettled. */
   refunds: RetriedRefund[];
+  /** Checkout rows written before a provider call that never answered, expired by this run. */
+  expiredIntents: number;
 }
 
 /**
@@ -127,6 +129,21 @@ export class RefundSettlementJob
     );
   }
 
+  /**
+   * Intent first (DESIGN §6.2): a checkout row whose provider call never answered has no URL;
+   * once past its expiry (longer than any provider session lives) it is expired, so it never
+   * reads as open. A completion arriving later still finds it (by the id in the metadata).
+   */
+  private async expireAbandonedCheckoutIntents(now: Date): Promise<number> {
+    const [, count] = (await this.dataSource.query(
+      `UPDATE payment_checkout_session SET status = 'expired', updated_at = now()
+        WHERE status = 'open' AND url IS NULL AND provider_session_id LIKE 'intent\\_%'
+          AND expires_at < $1`,
+      [now],
+    )) as [unknown, number];
+    return count;
+  }
+
   private async runOnce(now: Date): Promise<SettleRunSummary> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
@@ -135,7 +152,7 @@ export class RefundSettlementJob
         'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
         [LOCK_KEY],
       )) as { locked: boolean }[];
-      if (!locked) return { skipped: true, refunds: [] };
+      if (!locked) return { skipped: true, refunds: [], expiredIntents: 0 };
       try {
         const rows = await this.reservations.toSettle(
           new Date(now.getTime() - STALE_PENDING_MS),
@@ -151,7 +168,8 @@ export class RefundSettlementJob
             });
           }
         }
-        return { skipped: false, refunds };
+        const expiredIntents = await this.expireAbandonedCheckoutIntents(now);
+        return { skipped: false, refunds, expiredIntents };
       } finally {
         await runner
           .query('SELECT pg_advisory_unlock(hashtext($1))', [LOCK_KEY])
