@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { CustomerEntity } from '../../src/customers/entities/customer.entity';
 import { CheckoutSessionEntity } from '../../src/checkout/entities/checkout-session.entity';
 import { RefundSettlementJob } from '../../src/refunds/refund-settlement.job';
 import { FakeStripeApi } from '../support/fake-stripe';
@@ -12,10 +14,11 @@ import { createTestApp, type TestApp } from '../support/test-app';
 describe('checkout creation under provider faults', () => {
   let t: TestApp;
   let stripe: FakeStripeApi;
+  let apiBase: string;
 
   beforeAll(async () => {
     stripe = new FakeStripeApi();
-    const apiBase = await stripe.start();
+    apiBase = await stripe.start();
     t = await createTestApp({
       PAYMENT_PROVIDER: 'stripe',
       STRIPE_SECRET_KEY: 'sk_test_x',
@@ -105,5 +108,35 @@ describe('checkout creation under provider faults', () => {
     const later = await job.run({ now: new Date(Date.now() + 26 * 3600_000) });
     expect(later.expiredIntents).toBeGreaterThanOrEqual(1);
     expect((await sessions().findOneByOrFail({ id: intent.id })).status).toBe('expired');
+  });
+
+  it('adopts the provider customer a webhook stored without an app user, instead of a 500', async () => {
+    const ref = `adopt-user-${Date.now()}`;
+    const digest = createHash('sha256').update(ref).digest('hex').slice(0, 32);
+    // The provider customer the checkout will get (same idempotency key), stored by a webhook first.
+    const made = await fetch(`${apiBase}/v1/customers`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'idempotency-key': `customer-${digest}`,
+      },
+      body: 'email=',
+    });
+    const customerId = ((await made.json()) as { id: string }).id;
+    const customers = t.dataSource.getRepository(CustomerEntity);
+    await customers.save(
+      customers.create({ provider: 'stripe', providerCustomerId: customerId, externalRef: null }),
+    );
+
+    const res = await t.http
+      .post('/api/v1/payment/checkout')
+      .send({ ...body, customer_ref: ref })
+      .expect(201);
+    expect(res.body.session_id).toMatch(/^cs_test_fake_/);
+    expect(await customers.findOneByOrFail({ providerCustomerId: customerId })).toEqual(
+      expect.objectContaining({ externalRef: ref }),
+    );
+    const session = stripe.callsTo('/v1/checkout/sessions').slice(-1)[0];
+    expect(session.form.get('customer')).toBe(customerId);
   });
 });
