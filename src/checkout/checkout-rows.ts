@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { TransactionEntity } from '../transactions/entities/transaction.entity';
 import type { ChargeDecision, ChargeRowState } from './checkout-ordering.policy';
 import type { CheckoutSessionSnapshot } from '../payment-provider/payment-provider.types';
+import { recomputeCharge } from '../refunds/refund-ledger';
 import { checkoutRowIdOf } from './checkout-metadata';
 import { CheckoutSessionEntity } from './entities/checkout-session.entity';
 
@@ -129,7 +130,13 @@ export async function writeCharge(
       .execute();
     const id = (inserted.raw as { id: number }[])[0]?.id;
     if (id !== undefined)
-      return { row: await manager.findOneByOrFail(TransactionEntity, { id }), decision };
+      return {
+        row: await recomputeCharge(
+          manager,
+          await manager.findOneByOrFail(TransactionEntity, { id }),
+        ),
+        decision,
+      };
     row = await lockCharge(manager, provider, keys);
     if (row === null)
       throw new Error(`charge row of ${keys.paymentIntentId} conflicts but cannot be found`);
@@ -137,5 +144,8 @@ export async function writeCharge(
   const decision = write.decide(row);
   if (!decision.write) return { row, decision };
   await manager.update(TransactionEntity, row.id, write.values(row, decision));
-  return { row: await manager.findOneByOrFail(TransactionEntity, { id: row.id }), decision };
+  // Whichever event arrives last, the charge is recomputed from its refunds (a payment that
+  // succeeds after a refund of it was recorded is partially_refunded or refunded, not succeeded).
+  const written = await manager.findOneByOrFail(TransactionEntity, { id: row.id });
+  return { row: await recomputeCharge(manager, written), decision };
 }

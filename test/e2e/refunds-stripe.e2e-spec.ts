@@ -659,6 +659,29 @@ describe('refunds on the Stripe adapter', () => {
     ]);
   });
 
+  it('recomputes a charge from its refunds when its payment succeeds after a refund was recorded', async () => {
+    const charge = await storedCharge();
+    await repository().update(charge.id, { status: 'pending', providerUpdatedAt: null });
+    const t0 = Math.floor(Date.now() / 1000);
+    await deliver(
+      stripeEvent('refund.created', dashboardRefund(charge, { amount: 800 }), { created: t0 }),
+    );
+    expect(await refundRows(charge.id)).toHaveLength(1);
+
+    const payment = stripeObject('payment-intent.succeeded', {
+      id: charge.providerPaymentIntentId,
+      latest_charge: charge.providerChargeId,
+      amount: 2000,
+      customer: null,
+      metadata: { payment_service: 'checkout' },
+    });
+    await deliver(stripeEvent('payment_intent.succeeded', payment, { created: t0 + 5 }));
+
+    expect(await row(charge.id)).toEqual(
+      expect.objectContaining({ status: 'partially_refunded', amountRefunded: 800 }),
+    );
+  });
+
   it('announces a dashboard refund again when its event is replayed', async () => {
     const charge = await storedCharge();
     const refund = dashboardRefund(charge);
