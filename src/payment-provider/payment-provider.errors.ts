@@ -53,3 +53,19 @@ export class WebhookVerificationError extends DomainError {
     this.name = 'WebhookVerificationError';
   }
 }
+
+/**
+ * A delivery whose signature verified but which the adapter cannot read (e.g. a status the
+ * provider added later, a missing field). The inbox stores it `failed` with this reason and
+ * answers 5xx: the provider retries, and `webhooks replay` works once the code understands it.
+ */
+export class UnreadableWebhookError extends Error {
+  constructor(
+    message: string,
+    /** The verified event as parsed JSON. */
+    readonly payload: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'UnreadableWebhookError';
+  }
+}

@@ -38,6 +38,7 @@ describe('CLI', () => {
         'applied IndexOrphanLinks1795760387564',
         'applied EventOutbox1795790000000',
         'applied ListIndexes1795977779566',
+        'applied WebhookRejectedAndRawBody1795980774484',
       ].join('\n'),
       err: '',
     });

@@ -1,6 +1,10 @@
 import Stripe from 'stripe';
 import type { StripeConfig } from '../../config/app-config';
-import { ProviderError, WebhookVerificationError } from '../payment-provider.errors';
+import {
+  ProviderError,
+  UnreadableWebhookError,
+  WebhookVerificationError,
+} from '../payment-provider.errors';
 import type { PaymentProvider, RequestHeaders } from '../payment-provider.interface';
 import {
   PROVIDER_REFUND_REASONS,
@@ -206,7 +210,15 @@ export class StripePaymentProvider implements PaymentProvider {
     this.refuseFutureTimestamp(signature);
     if (!isJsonObject(event))
       throw new WebhookVerificationError('Webhook body is not a Stripe event');
-    return this.interpret(event);
+    try {
+      return interpretStripeEvent(event);
+    } catch (error) {
+      // Verified, so stored whatever it contains (DESIGN §6.1): failed with the reason, replayable.
+      if (error instanceof StripePayloadError) {
+        throw new UnreadableWebhookError(`Malformed Stripe event: ${error.message}`, event);
+      }
+      throw error;
+    }
   }
 
   interpretEvent(payload: RawObject): ProviderEvent {
