@@ -75,7 +75,7 @@ describe('CLI', () => {
     const result = await cli(['webhooks', '--status', 'weird'], { DATABASE_URL: db.url });
     expect(result.code).toBe(2);
     expect(result.err).toContain(
-      "option '--status <status>' argument 'weird' is invalid. Allowed choices are received, processed, failed, ignored.",
+      "option '--status <status>' argument 'weird' is invalid. Allowed choices are received, processed, failed, ignored, rejected.",
     );
     expect(result.err).toContain('Usage: payments webhooks [options] [command]');
     expect(result.out).toBe('');
