@@ -135,12 +135,12 @@ export class RefundSettlementJob
    * reads as open. A completion arriving later still finds it (by the id in the metadata).
    */
   private async expireAbandonedCheckoutIntents(now: Date): Promise<number> {
-    const [, count] = (await this.dataSource.query(
+    const [, count] = await this.dataSource.query<[unknown, number]>(
       `UPDATE payment_checkout_session SET status = 'expired', updated_at = now()
         WHERE status = 'open' AND url IS NULL AND provider_session_id LIKE 'intent\\_%'
           AND expires_at < $1`,
       [now],
-    )) as [unknown, number];
+    );
     return count;
   }
 

@@ -537,7 +537,13 @@ describe('StripePaymentProvider.parseWebhook', () => {
       stripeEvent('refund.updated', { object: 'refund', id: 're_1' }),
     );
 
-    const cases: Array<{ name: string; body: string; header?: string; message: RegExp }> = [
+    const cases: Array<{
+      name: string;
+      body: string;
+      header?: string;
+      message: RegExp;
+      unreadable?: true;
+    }> = [
       {
         name: 'signed with another secret',
         body,
@@ -608,14 +614,14 @@ describe('StripePaymentProvider.parseWebhook', () => {
       },
     ];
 
-    it.each(cases)('$name', ({ body: sent, header, message, ...rest }) => {
+    it.each(cases)('$name', ({ body: sent, header, message, unreadable }) => {
       let thrown: unknown;
       try {
         deliver(sent, header);
       } catch (error) {
         thrown = error;
       }
-      if ('unreadable' in rest) {
+      if (unreadable) {
         // Verified but unreadable: the inbox stores it failed with this reason (DESIGN §6.1).
         expect(thrown).toBeInstanceOf(UnreadableWebhookError);
         expect((thrown as UnreadableWebhookError).message).toMatch(message);
