@@ -3,6 +3,7 @@ import { AddTransactionRequestFingerprint1795760117698 } from './1795760117698-A
 import { IndexOrphanLinks1795760387564 } from './1795760387564-IndexOrphanLinks';
 import { EventOutbox1795790000000 } from './1795790000000-EventOutbox';
 import { ListIndexes1795977779566 } from './1795977779566-ListIndexes';
+import { WebhookRejectedAndRawBody1795980774484 } from './1795980774484-WebhookRejectedAndRawBody';
 import { Reconciliation1796000000000 } from './1796000000000-Reconciliation';
 
 /**
@@ -15,5 +16,6 @@ export const MIGRATIONS: Function[] = [
   IndexOrphanLinks1795760387564,
   EventOutbox1795790000000,
   ListIndexes1795977779566,
+  WebhookRejectedAndRawBody1795980774484,
   Reconciliation1796000000000,
 ];

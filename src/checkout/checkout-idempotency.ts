@@ -46,10 +46,14 @@ export function requestFingerprint(request: CheckoutRequestShape): string {
  * The key the provider call is made with. Derived from the client's key and the request, so
  * that a retry reaches the same provider session while a corrected request after a refused one
  * (e.g. the wrong mode) is not answered with the provider's cached refusal. Without a client
- * key every call is new.
+ * key the key is the intent row's own (one provider session per row).
  */
-export function providerIdempotencyKey(clientKey: string | null, fingerprint: string): string {
-  if (clientKey === null) return `checkout-${randomUUID()}`;
+export function providerIdempotencyKey(
+  clientKey: string | null,
+  fingerprint: string,
+  intentKey: string = randomUUID(),
+): string {
+  if (clientKey === null) return `checkout-${intentKey}`;
   return `checkout-${sha256(`${clientKey}\n${fingerprint}`).slice(0, 48)}`;
 }
 

@@ -13,6 +13,13 @@ import type { Metadata } from '../payment-provider/payment-provider.types';
 export const CHECKOUT_MARKER_KEY = 'payment_service';
 export const CHECKOUT_MARKER_VALUE = 'checkout';
 
+/**
+ * Our checkout row's id in the provider's metadata (intent first, DESIGN §6.2): the row is
+ * written before the provider is called, so a completion always finds its row and its
+ * customer_ref, even when the process died before it learnt the provider's session id.
+ */
+export const CHECKOUT_ROW_KEY = 'payment_service_checkout_id';
+
 export const METADATA_LIMITS = { keys: 20, keyLength: 40, valueLength: 500 } as const;
 
 /** Problems with the metadata object, one message each; empty when it is acceptable. */
@@ -31,7 +38,7 @@ export function metadataProblems(metadata: Record<string, unknown>): string[] {
       );
     } else if (/[[\]]/.test(key)) {
       problems.push(`key "${key}" must not contain square brackets`);
-    } else if (key === CHECKOUT_MARKER_KEY) {
+    } else if (key === CHECKOUT_MARKER_KEY || key === CHECKOUT_ROW_KEY) {
       problems.push(`key "${key}" is reserved by the payment service`);
     }
     if (typeof value !== 'string') {
@@ -52,10 +59,22 @@ function describe(value: unknown): string {
 }
 
 /** The metadata sent to the provider: the app's, plus the marker in one-time mode. */
-export function providerMetadata(metadata: Metadata, mode: 'payment' | 'subscription'): Metadata {
+export function providerMetadata(
+  metadata: Metadata,
+  mode: 'payment' | 'subscription',
+  rowId?: number,
+): Metadata {
+  const withRow =
+    rowId === undefined ? { ...metadata } : { ...metadata, [CHECKOUT_ROW_KEY]: String(rowId) };
   return mode === 'payment'
-    ? { ...metadata, [CHECKOUT_MARKER_KEY]: CHECKOUT_MARKER_VALUE }
-    : { ...metadata };
+    ? { ...withRow, [CHECKOUT_MARKER_KEY]: CHECKOUT_MARKER_VALUE }
+    : withRow;
+}
+
+/** Our checkout row id from a session's provider metadata, or null. */
+export function checkoutRowIdOf(metadata: Metadata | null | undefined): number | null {
+  const raw = metadata?.[CHECKOUT_ROW_KEY];
+  return raw && /^[1-9][0-9]{0,9}$/.test(raw) ? Number(raw) : null;
 }
 
 export function hasCheckoutMarker(metadata: Metadata): boolean {
@@ -64,6 +83,6 @@ export function hasCheckoutMarker(metadata: Metadata): boolean {
 
 /** The metadata as the app gave it: without our marker. */
 export function withoutMarker(metadata: Metadata): Metadata {
-  const { [CHECKOUT_MARKER_KEY]: _marker, ...rest } = metadata;
+  const { [CHECKOUT_MARKER_KEY]: _marker, [CHECKOUT_ROW_KEY]: _row, ...rest } = metadata;
   return rest;
 }

@@ -1,7 +1,13 @@
 import type { EntityManager } from 'typeorm';
 import { TransactionEntity } from '../transactions/entities/transaction.entity';
 import type { ChargeDecision, ChargeRowState } from './checkout-ordering.policy';
+import type { CheckoutSessionSnapshot } from '../payment-provider/payment-provider.types';
+import { recomputeCharge } from '../refunds/refund-ledger';
+import { checkoutRowIdOf } from './checkout-metadata';
 import { CheckoutSessionEntity } from './entities/checkout-session.entity';
+
+/** Placeholder session id of a checkout row written before the provider call (intent first). */
+export const INTENT_PREFIX = 'intent_';
 
 /*
  * Row access for the webhook handlers, always through the handler's transaction (ctx.manager).
@@ -22,6 +28,37 @@ export async function lockSession(
   if ('sessionId' in where) query.andWhere('s.providerSessionId = :id', { id: where.sessionId });
   else query.andWhere('s.providerPaymentIntentId = :id', { id: where.paymentIntentId });
   return query.orderBy('s.id', 'ASC').getOne();
+}
+
+/**
+ * A session we do not know by its id, whose metadata names one of our checkout rows still
+ * waiting for its session id (intent first: the process stopped between the provider's answer
+ * and recording it): that row takes the session id, and the event applies to it.
+ */
+export async function adoptIntent(
+  manager: EntityManager,
+  provider: string,
+  snapshot: CheckoutSessionSnapshot,
+): Promise<CheckoutSessionEntity | null> {
+  const rowId = checkoutRowIdOf(snapshot.metadata);
+  if (rowId === null) return null;
+  const row = await manager
+    .getRepository(CheckoutSessionEntity)
+    .createQueryBuilder('s')
+    .setLock('pessimistic_write')
+    .where('s.id = :id AND s.provider = :provider', { id: rowId, provider })
+    .getOne();
+  if (!row || !row.providerSessionId.startsWith(INTENT_PREFIX)) return null;
+  await manager.update(CheckoutSessionEntity, row.id, {
+    providerSessionId: snapshot.id,
+    url: row.url ?? snapshot.url,
+    expiresAt: snapshot.expiresAt ?? row.expiresAt,
+    amountTotal: row.amountTotal ?? snapshot.amountTotal,
+    currency: row.currency ?? snapshot.currency,
+    providerPaymentIntentId: row.providerPaymentIntentId ?? snapshot.paymentIntentId,
+    providerSubscriptionId: row.providerSubscriptionId ?? snapshot.subscriptionId,
+  });
+  return manager.findOneByOrFail(CheckoutSessionEntity, { id: row.id });
 }
 
 export interface ChargeKeys {
@@ -93,7 +130,13 @@ export async function writeCharge(
       .execute();
     const id = (inserted.raw as { id: number }[])[0]?.id;
     if (id !== undefined)
-      return { row: await manager.findOneByOrFail(TransactionEntity, { id }), decision };
+      return {
+        row: await recomputeCharge(
+          manager,
+          await manager.findOneByOrFail(TransactionEntity, { id }),
+        ),
+        decision,
+      };
     row = await lockCharge(manager, provider, keys);
     if (row === null)
       throw new Error(`charge row of ${keys.paymentIntentId} conflicts but cannot be found`);
@@ -101,5 +144,8 @@ export async function writeCharge(
   const decision = write.decide(row);
   if (!decision.write) return { row, decision };
   await manager.update(TransactionEntity, row.id, write.values(row, decision));
-  return { row: await manager.findOneByOrFail(TransactionEntity, { id: row.id }), decision };
+  // Whichever event arrives last, the charge is recomputed from its refunds (a payment that
+  // succeeds after a refund of it was recorded is partially_refunded or refunded, not succeeded).
+  const written = await manager.findOneByOrFail(TransactionEntity, { id: row.id });
+  return { row: await recomputeCharge(manager, written), decision };
 }

@@ -11,7 +11,7 @@ import {
   isSessionPaid,
   type SessionChangeKind,
 } from './checkout-ordering.policy';
-import { lockSession, writeCharge } from './checkout-rows';
+import { adoptIntent, lockSession, writeCharge } from './checkout-rows';
 import { toCheckoutSessionResource } from './checkout-session.resource';
 import { lockProviderSubscription } from '../subscriptions/subscription-lock';
 import { SubscriptionSyncService } from '../subscriptions/subscription-sync.service';
@@ -64,7 +64,9 @@ export class CheckoutWebhookHandlers {
     if (snapshot.subscriptionId) {
       await lockProviderSubscription(manager, provider, snapshot.subscriptionId);
     }
-    const session = await lockSession(manager, provider, { sessionId: snapshot.id });
+    const session =
+      (await lockSession(manager, provider, { sessionId: snapshot.id })) ??
+      (await adoptIntent(manager, provider, snapshot));
     if (!session) {
       this.logger.debug({
         msg: 'checkout session not created through this service; left alone',

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import { IsNull, type Repository } from 'typeorm';
+import { ProviderError } from '../payment-provider/payment-provider.errors';
 import { ConflictError, ValidationError } from '../common/domain-error';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { CustomersService } from '../customers/customers.service';
@@ -16,6 +18,7 @@ import {
   type CheckoutRequestShape,
 } from './checkout-idempotency';
 import { metadataProblems, providerMetadata } from './checkout-metadata';
+import { INTENT_PREFIX } from './checkout-rows';
 import type { CreateCheckoutDto } from './dto/create-checkout.dto';
 import { CheckoutSessionEntity, type CheckoutMode } from './entities/checkout-session.entity';
 import { checkRedirectUrl, resolveConfiguredUrl, type RedirectPolicy } from './redirect-policy';
@@ -51,28 +54,102 @@ export class CreateCheckoutService {
   async create(dto: CreateCheckoutDto, idempotencyKey: string | null): Promise<CreatedCheckout> {
     const request = this.normalise(dto, idempotencyKey);
     const fingerprint = requestFingerprint(request);
+    let intent: CheckoutSessionEntity | null = null;
+    let replayed = false;
     if (idempotencyKey !== null) {
       const existing = await this.sessions.findOneBy({ idempotencyKey });
-      if (existing)
-        return { session: this.sameRequestOrConflict(existing, fingerprint), replayed: true };
+      if (existing) {
+        const same = this.sameRequestOrConflict(existing, fingerprint);
+        if (!isIntent(same)) return { session: same, replayed: true };
+        // The first call's outcome is unknown (or it is still running): ask again with the
+        // same provider key, which answers the same session.
+        intent = same;
+        replayed = true;
+      }
+    }
+    if (intent === null) {
+      const recorded = await this.recordIntent(request, idempotencyKey, fingerprint);
+      if (!isIntent(recorded.row)) return { session: recorded.row, replayed: true };
+      intent = recorded.row;
+      replayed = recorded.replayed;
     }
 
-    const customer = request.customerRef
-      ? await this.customers.findOrCreate(request.customerRef, request.customerEmail ?? undefined)
-      : null;
-    const snapshot = await this.provider.createCheckoutSession({
-      mode: request.mode as CheckoutMode,
-      priceId: request.priceId,
-      quantity: request.quantity,
-      successUrl: request.successUrl,
-      cancelUrl: request.cancelUrl,
-      providerCustomerId: customer?.providerCustomerId,
-      customerEmail: customer ? undefined : (request.customerEmail ?? undefined),
-      clientReferenceId: request.customerRef ?? undefined,
-      metadata: providerMetadata(request.metadata, request.mode as CheckoutMode),
-      idempotencyKey: providerIdempotencyKey(idempotencyKey, fingerprint),
-    });
-    return this.record(request, snapshot, customer?.id ?? null, idempotencyKey, fingerprint);
+    let snapshot: CheckoutSessionSnapshot;
+    let customerId: number | null = null;
+    try {
+      const customer = request.customerRef
+        ? await this.customers.findOrCreate(request.customerRef, request.customerEmail ?? undefined)
+        : null;
+      customerId = customer?.id ?? null;
+      snapshot = await this.provider.createCheckoutSession({
+        mode: request.mode as CheckoutMode,
+        priceId: request.priceId,
+        quantity: request.quantity,
+        successUrl: request.successUrl,
+        cancelUrl: request.cancelUrl,
+        providerCustomerId: customer?.providerCustomerId,
+        customerEmail: customer ? undefined : (request.customerEmail ?? undefined),
+        clientReferenceId: request.customerRef ?? undefined,
+        metadata: providerMetadata(request.metadata, request.mode as CheckoutMode, intent.id),
+        idempotencyKey: providerIdempotencyKey(idempotencyKey, fingerprint, intentKeyOf(intent)),
+      });
+    } catch (error) {
+      // Nothing made at the provider, first attempt: the intent goes (a retry starts afresh).
+      // Otherwise it stays: a completion would still find it, and it expires on its own.
+      if (!replayed && error instanceof ProviderError && error.nothingMade) {
+        await this.sessions.delete({ id: intent.id, url: IsNull() });
+      }
+      throw error;
+    }
+    return { session: await this.complete(intent, snapshot, customerId), replayed };
+  }
+
+  /**
+   * Intent first (DESIGN §6.2): the row exists, with our placeholder session id and no URL,
+   * before any provider call, so that whatever happens next a completion finds it.
+   */
+  private async recordIntent(
+    request: CheckoutRequestShape,
+    idempotencyKey: string | null,
+    fingerprint: string,
+  ): Promise<{ row: CheckoutSessionEntity; replayed: boolean }> {
+    const inserted = await this.sessions
+      .createQueryBuilder()
+      .insert()
+      .values({
+        provider: this.provider.name,
+        providerSessionId: `${INTENT_PREFIX}${randomUUID()}`,
+        mode: request.mode as CheckoutMode,
+        priceId: request.priceId,
+        quantity: request.quantity,
+        status: 'open',
+        paymentStatus: null,
+        customerId: null,
+        externalRef: request.customerRef,
+        url: null,
+        successUrl: request.successUrl,
+        cancelUrl: request.cancelUrl,
+        expiresAt: new Date(Date.now() + INTENT_LIFETIME_MS),
+        amountTotal: null,
+        currency: null,
+        metadata: request.metadata,
+        providerPaymentIntentId: null,
+        providerSubscriptionId: null,
+        idempotencyKey,
+        requestFingerprint: fingerprint,
+        providerUpdatedAt: null,
+      })
+      .orIgnore()
+      .returning('id')
+      .execute();
+    const id = (inserted.raw as { id: number }[])[0]?.id;
+    if (id !== undefined)
+      return { row: await this.sessions.findOneByOrFail({ id }), replayed: false };
+    // The same key, sent at once by a concurrent retry: that request's row.
+    const holder =
+      idempotencyKey === null ? null : await this.sessions.findOneBy({ idempotencyKey });
+    if (!holder) throw new Error('checkout intent was not recorded');
+    return { row: this.sameRequestOrConflict(holder, fingerprint), replayed: true };
   }
 
   /** Applies defaults and checks what the DTO's decorators cannot; one 400 listing every field. */
@@ -131,51 +208,49 @@ export class CreateCheckoutService {
     return existing;
   }
 
-  private async record(
-    request: CheckoutRequestShape,
+  /** The provider's answer on the intent row (unless a webhook already adopted the row). */
+  private async complete(
+    intent: CheckoutSessionEntity,
     snapshot: CheckoutSessionSnapshot,
     customerId: number | null,
-    idempotencyKey: string | null,
-    fingerprint: string,
-  ): Promise<CreatedCheckout> {
-    // A concurrent retry with the same key may have recorded the same provider session first.
+  ): Promise<CheckoutSessionEntity> {
     await this.sessions
       .createQueryBuilder()
-      .insert()
-      .values({
-        provider: this.provider.name,
+      .update()
+      .set({
         providerSessionId: snapshot.id,
-        mode: request.mode as CheckoutMode,
-        priceId: request.priceId,
-        quantity: request.quantity,
         status: snapshot.status,
         paymentStatus: snapshot.paymentStatus,
-        customerId,
-        externalRef: request.customerRef,
+        customerId: customerId ?? undefined,
         url: snapshot.url,
-        successUrl: request.successUrl,
-        cancelUrl: request.cancelUrl,
         expiresAt: snapshot.expiresAt,
         amountTotal: snapshot.amountTotal,
         currency: snapshot.currency,
-        metadata: request.metadata,
         providerPaymentIntentId: snapshot.paymentIntentId,
         providerSubscriptionId: snapshot.subscriptionId,
-        idempotencyKey,
-        requestFingerprint: fingerprint,
-        providerUpdatedAt: null,
       })
-      .orIgnore()
+      .where('id = :id AND url IS NULL', { id: intent.id })
       .execute();
-    const recorded = await this.sessions.findOneBy({
-      provider: this.provider.name,
-      providerSessionId: snapshot.id,
-    });
-    if (recorded) return { session: recorded, replayed: false };
-    // The key was taken meanwhile by a request with another body (hence another provider session).
-    const holder =
-      idempotencyKey === null ? null : await this.sessions.findOneBy({ idempotencyKey });
-    if (!holder) throw new Error(`checkout session ${snapshot.id} was not recorded`);
-    return { session: this.sameRequestOrConflict(holder, fingerprint), replayed: true };
+    // A webhook may have adopted the intent first (its session id is already there): fill the URL.
+    await this.sessions
+      .createQueryBuilder()
+      .update()
+      .set({ url: snapshot.url })
+      .where('id = :id AND url IS NULL', { id: intent.id })
+      .execute();
+    return this.sessions.findOneByOrFail({ id: intent.id });
   }
+}
+
+/** Past the provider's longest session life (24 h): an intent never completed is expired after this. */
+export const INTENT_LIFETIME_MS = 25 * 3600_000;
+
+/** A checkout row written before the provider call, that has not learnt its session yet. */
+export function isIntent(row: CheckoutSessionEntity): boolean {
+  return row.url === null && row.providerSessionId.startsWith(INTENT_PREFIX);
+}
+
+/** The random part of the intent's placeholder id: the provider key of a keyless request. */
+function intentKeyOf(row: CheckoutSessionEntity): string {
+  return row.providerSessionId.slice(INTENT_PREFIX.length);
 }

@@ -83,6 +83,8 @@ export class CliRuntime {
         config: {
           ...config,
           disputeDeadlineCron: null,
+          refundSettleCron: null,
+          reconcile: { ...config.reconcile, cron: null },
           events: { ...config.events, worker: false },
         },
         databaseUrl,

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'express';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './database-unavailable';
 import { DomainError, type ErrorCode } from './domain-error';
 import { errorBody, type ErrorBody } from './error-body';
 
@@ -42,6 +43,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     const body = this.toBody(exception);
     if (response.headersSent) return;
+    if (body.statusCode === 503 && isDatabaseUnavailable(exception)) {
+      response.setHeader('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+    }
     response.status(body.statusCode).json(body);
   }
 
@@ -83,6 +87,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
         parserStatus,
         PARSER_MESSAGES[parser.type ?? ''] ?? parser.message ?? 'Bad request',
       );
+    }
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn({
+        msg: 'database unavailable',
+        error: exception instanceof Error ? exception.message : String(exception),
+      });
+      return errorBody(503, 'The database is unavailable; retry later');
     }
     const errorId = randomUUID();
     const err = exception instanceof Error ? exception : new Error(String(exception));

@@ -16,6 +16,8 @@ export interface StripeConfig {
   /** e.g. http://127.0.0.1:12111 for stripe-mock; undefined means Stripe's own API. */
   apiBase?: URL;
   webhookToleranceSeconds: number;
+  /** STRIPE_TIMEOUT_MS: how long one attempt of a Stripe call may take (default 15000). */
+  timeoutMs?: number;
 }
 
 export interface SandboxConfig {
@@ -41,6 +43,8 @@ export interface AppConfig {
   apiKeys: string[];
   /** null when DISPUTE_DEADLINE_CRON=off */
   disputeDeadlineCron: string | null;
+  /** The refund settling job's schedule (REFUND_SETTLE_CRON, default every minute); null when off. */
+  refundSettleCron: string | null;
   disputeDeadlineWarningHours: number;
   /** Reconciliation (DESIGN §6.1): missed webhooks recovered from the provider's event listing. */
   reconcile: ReconcileConfig;
@@ -194,6 +198,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       webhookSecrets: stripeWebhookSecrets,
       apiBase,
       webhookToleranceSeconds,
+      timeoutMs: integer('STRIPE_TIMEOUT_MS', 15_000, 100, 120_000),
     };
   }
 
@@ -221,6 +226,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
         'SANDBOX_WEBHOOK_SECRET must be set to a secret of your own when SANDBOX_IN_PRODUCTION=true (the default one is published)',
       );
     }
+  }
+
+  const settleRaw = value('REFUND_SETTLE_CRON') ?? '* * * * *';
+  let refundSettleCron: string | null = settleRaw;
+  if (settleRaw.toLowerCase() === 'off') refundSettleCron = null;
+  else if (!validateCronExpression(settleRaw).valid) {
+    problems.push(
+      `REFUND_SETTLE_CRON must be a cron expression (e.g. "* * * * *") or "off", got "${settleRaw}"`,
+    );
   }
 
   const cronRaw = value('DISPUTE_DEADLINE_CRON') ?? '*/10 * * * *';
@@ -286,6 +300,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     redirectAllowedHosts: list('REDIRECT_ALLOWED_HOSTS').map((host) => host.toLowerCase()),
     apiKeys,
     disputeDeadlineCron,
+    refundSettleCron,
     disputeDeadlineWarningHours: integer('DISPUTE_DEADLINE_WARNING_HOURS', 72, 0, 24 * 365),
     reconcile,
     logLevel: logLevelRaw,

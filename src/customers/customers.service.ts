@@ -44,7 +44,26 @@ export class CustomersService {
       })
       .orIgnore()
       .execute();
-    return repository.findOneByOrFail({ provider: this.provider.name, externalRef });
+    // A webhook may have stored this provider customer first, without an app user: adopt it.
+    await repository
+      .createQueryBuilder()
+      .update()
+      .set({ externalRef, email: () => `COALESCE(email, :email)` })
+      .setParameter('email', email ?? created.email ?? null)
+      .where('provider = :provider AND provider_customer_id = :id AND external_ref IS NULL', {
+        provider: this.provider.name,
+        id: created.id,
+      })
+      .execute()
+      .catch((error: unknown) => {
+        // Another request adopted a row for this app user at the same moment: theirs is kept.
+        if ((error as { driverError?: { code?: string } })?.driverError?.code !== '23505')
+          throw error;
+      });
+    return (
+      (await repository.findOneBy({ provider: this.provider.name, externalRef })) ??
+      repository.findOneByOrFail({ provider: this.provider.name, providerCustomerId: created.id })
+    );
   }
 
   /**

@@ -7,7 +7,7 @@ import { BACKLOG_PROBE, type BacklogProbe } from './backlog-probe';
 export type JobOutcome = 'succeeded' | 'failed' | 'skipped';
 
 /** What became of one verified webhook delivery. */
-export type WebhookMetricOutcome = 'processed' | 'duplicate' | 'ignored' | 'failed';
+export type WebhookMetricOutcome = 'processed' | 'duplicate' | 'ignored' | 'failed' | 'rejected';
 
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 

@@ -183,6 +183,33 @@ export class RefundReservations {
   }
 
   /**
+   * What the settling job takes: refunds whose outcome is known to be unknown
+   * (marked by the failed call), and any other pending refund without a
+   * provider id untouched since `staleBefore` (a process that died mid-call).
+   */
+  toSettle(staleBefore: Date, limit: number): Promise<TransactionEntity[]> {
+    return this.dataSource
+      .getRepository(TransactionEntity)
+      .createQueryBuilder('t')
+      .where(`t.type = 'refund' AND t.status = 'pending' AND t.provider_refund_id IS NULL`)
+      .andWhere('t.parent_transaction_id IS NOT NULL')
+      .andWhere(`(t.metadata ? :marker OR t.updated_at < :stale)`, {
+        marker: OUTCOME_UNKNOWN_SINCE,
+        stale: staleBefore,
+      })
+      .orderBy('t.id', 'ASC')
+      .limit(limit)
+      .getMany();
+  }
+
+  /** The charge of a refund row, as stored now. */
+  chargeOf(refund: TransactionEntity): Promise<TransactionEntity> {
+    return this.dataSource
+      .getRepository(TransactionEntity)
+      .findOneByOrFail({ id: refund.parentTransactionId as number });
+  }
+
+  /**
    * After the provider's answer: its refund id and status on our row; the charge
    * recomputed; the events `announce` returns written to the outbox in the same
    * transaction.
@@ -239,37 +266,71 @@ export class RefundReservations {
   }
 
   /**
-   * A definite refusal (invalid request) releases the reserved amount: the row
-   * becomes `failed`. When the outcome is unknown the row stays `pending` and
-   * keeps its amount: a retry with the same Idempotency-Key, or the provider's
-   * webhook, settles it. `provider_error` is unknown too: a provider-side 500
-   * or an answer we could not read may follow a refund the provider did make,
-   * and releasing the amount would let a second refund through.
+   * The provider made nothing (DESIGN §6.3, §9), and the row never had an
+   * unknown outcome: its amount is released. Refused (an invalid request): the
+   * row becomes `failed` with the provider's reason, and a retry with the same
+   * Idempotency-Key answers the same refusal. Not sent (nothing reached the
+   * provider): the row is removed, so a retry — with the same key or none —
+   * starts afresh. Returns false when the row has moved on meanwhile.
    */
-  async release(reserved: TransactionEntity, error: unknown): Promise<void> {
-    if (!(error instanceof ProviderError) || error.kind !== 'invalid_request') {
-      this.logger.warn({
-        msg: 'refund outcome unknown; kept pending',
-        refund_id: reserved.id,
-        error: (error as Error)?.message,
-      });
-      return;
-    }
-    await this.dataSource.transaction(async (manager) => {
+  async release(reserved: TransactionEntity, error: ProviderError): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
       const charge = await lockTransaction(manager, reserved.parentTransactionId as number);
       const row = await lockRefundById(manager, reserved.provider, reserved.id);
-      if (!row || row.providerRefundId !== null || row.status !== 'pending') return;
-      await manager.update(TransactionEntity, row.id, {
-        status: 'failed',
-        metadata: {
-          ...row.metadata,
-          failure_code: error.code,
-          failure_message: error.message.slice(0, 500),
-        },
-      });
+      if (!row || row.providerRefundId !== null || row.status !== 'pending') return false;
+      if (row.metadata[OUTCOME_UNKNOWN_SINCE] !== undefined) return false;
+      if (error.outcome === 'not_sent') {
+        await manager.delete(TransactionEntity, row.id);
+      } else {
+        await manager.update(TransactionEntity, row.id, {
+          status: 'failed',
+          metadata: {
+            ...row.metadata,
+            failure_code: error.code,
+            failure_message: error.message.slice(0, 500),
+          },
+        });
+      }
       await recomputeCharge(manager, charge);
+      return true;
     });
   }
+
+  /**
+   * The provider may have made the refund (timeout, reset after sending, 5xx):
+   * the row stays `pending` with its amount reserved and is marked for the
+   * settling job, which re-sends it with the row's own key until it is settled.
+   */
+  async markUnknown(reserved: TransactionEntity, error: unknown): Promise<TransactionEntity> {
+    this.logger.warn({
+      msg: 'refund outcome unknown; kept pending for the settling job',
+      refund_id: reserved.id,
+      error: (error as Error)?.message,
+    });
+    return this.dataSource.transaction(async (manager) => {
+      const row = await lockRefundById(manager, reserved.provider, reserved.id);
+      if (!row) return reserved;
+      if (row.providerRefundId !== null || row.status !== 'pending') return row;
+      const metadata = {
+        ...row.metadata,
+        [OUTCOME_UNKNOWN_SINCE]: row.metadata[OUTCOME_UNKNOWN_SINCE] ?? new Date().toISOString(),
+        settle_attempts: String(Number(row.metadata.settle_attempts ?? '0') + 1),
+        last_provider_error: ((error as Error)?.message ?? String(error)).slice(0, 500),
+      };
+      await manager.update(TransactionEntity, row.id, { metadata });
+      return manager.findOneByOrFail(TransactionEntity, { id: row.id });
+    });
+  }
+}
+
+/** Metadata key on a refund row whose provider call had an unknown outcome (ISO time). */
+export const OUTCOME_UNKNOWN_SINCE = 'outcome_unknown_since';
+
+/** A refund whose provider outcome is not known yet: pending, no provider refund id. */
+export function isSettling(refund: TransactionEntity): boolean {
+  return (
+    refund.type === 'refund' && refund.status === 'pending' && refund.providerRefundId === null
+  );
 }
 
 /** Why a charge cannot be refunded by `amount` (a 4xx, no provider call), or null. */

@@ -2,6 +2,7 @@ import { Module, OnModuleInit } from '@nestjs/common';
 import { WebhookHandlerRegistry } from '../webhooks/webhook-handler.registry';
 import { RefundOrphansListener } from './refund-orphans.listener';
 import { RefundReservations } from './refund-reservations';
+import { RefundSettlementJob } from './refund-settlement.job';
 import { RefundWebhookHandlers } from './refund-webhooks.handler';
 import { RefundsController } from './refunds.controller';
 import { RefundsService } from './refunds.service';
@@ -9,8 +10,14 @@ import { RefundsService } from './refunds.service';
 /** Refunds (DESIGN §6.3): the refund route, and the webhook handlers that keep refund rows in step. */
 @Module({
   controllers: [RefundsController],
-  providers: [RefundsService, RefundReservations, RefundWebhookHandlers, RefundOrphansListener],
-  exports: [RefundsService],
+  providers: [
+    RefundsService,
+    RefundReservations,
+    RefundWebhookHandlers,
+    RefundOrphansListener,
+    RefundSettlementJob,
+  ],
+  exports: [RefundsService, RefundSettlementJob],
 })
 export class RefundsModule implements OnModuleInit {
   constructor(

@@ -15,7 +15,8 @@ import {
   REFUND_ROW_METADATA_KEY,
 } from './refund-metadata';
 import { splitRefundReason } from './refund-math';
-import { RefundReservations, rowIdempotencyKey } from './refund-reservations';
+import { ProviderError } from '../payment-provider/payment-provider.errors';
+import { isSettling, RefundReservations, rowIdempotencyKey } from './refund-reservations';
 import { RefundCreatedEvent } from './refunds.events';
 
 export interface RefundRequest {
@@ -32,6 +33,11 @@ export interface RefundResult {
   charge: TransactionEntity;
   /** true when an earlier request with the same Idempotency-Key made this refund. */
   replayed: boolean;
+  /**
+   * The provider's outcome is not known (the call timed out or broke after
+   * sending): the refund is `pending` and the settling job owns it. HTTP 202.
+   */
+  settling: boolean;
 }
 
 export interface RetriedRefund {
@@ -89,13 +95,14 @@ export class RefundsService {
         refund.metadata.failure_message ?? 'The payment provider refused this refund',
       );
     }
-    // A retry of a refund the provider already answered: the same row, no second call.
-    if (reservation.existing && (refund.providerRefundId !== null || refund.status !== 'pending')) {
-      return { ...reservation, replayed: true };
+    // A retry: the same row, no second call. A row still waiting for the provider's outcome
+    // is settled by the service (the settling job), never by the client's retry.
+    if (reservation.existing) {
+      return { ...reservation, replayed: true, settling: isSettling(refund) };
     }
 
-    const sent = await this.send(refund, reservation.existing);
-    return { ...sent, replayed: reservation.existing };
+    const sent = await this.send(refund, false);
+    return { ...sent, replayed: false };
   }
 
   /**
@@ -108,11 +115,19 @@ export class RefundsService {
     const stale = await this.reservations.unsettled(
       new Date(Date.now() - olderThanMinutes * 60_000),
     );
+    return this.settle(stale);
+  }
+
+  /** Sends each refund again with its own key; used by the settling job and the CLI. */
+  async settle(stale: TransactionEntity[]): Promise<RetriedRefund[]> {
     const results: RetriedRefund[] = [];
     for (const refund of stale) {
       try {
         const { refund: settled } = await this.send(refund, true);
-        results.push({ refund: settled, error: null });
+        results.push({
+          refund: settled,
+          error: isSettling(settled) ? (settled.metadata.last_provider_error ?? null) : null,
+        });
       } catch (error) {
         results.push({ refund, error: (error as Error).message });
       }
@@ -124,7 +139,7 @@ export class RefundsService {
   private async send(
     refund: TransactionEntity,
     retry: boolean,
-  ): Promise<{ refund: TransactionEntity; charge: TransactionEntity }> {
+  ): Promise<{ refund: TransactionEntity; charge: TransactionEntity; settling: boolean }> {
     let snapshot: RefundSnapshot;
     try {
       snapshot = await this.provider.createRefund({
@@ -136,8 +151,20 @@ export class RefundsService {
         idempotencyKey: refund.idempotencyKey ?? rowIdempotencyKey(refund.id),
       });
     } catch (error) {
-      await this.reservations.release(refund, error);
-      throw error;
+      // Nothing made at the provider: release the amount and let the caller see the error
+      // (503 not sent: a retry is safe; 400 refused). A row that once had an unknown outcome
+      // is never released on a later "not sent": its first call may have made the refund.
+      // A re-send (settling) whose call was "not sent" proves nothing about the first call.
+      const nothingMade =
+        error instanceof ProviderError &&
+        (error.outcome === 'refused' || (error.outcome === 'not_sent' && !retry));
+      if (nothingMade) {
+        if (await this.reservations.release(refund, error)) throw error;
+      }
+      // Outcome unknown: kept pending and reserved; the settling job finishes it.
+      const kept = await this.reservations.markUnknown(refund, error);
+      const charge = await this.reservations.chargeOf(kept);
+      return { refund: kept, charge, settling: isSettling(kept) };
     }
 
     // Announced once, with the answer's commit: by the request that made the row, or by the
@@ -147,7 +174,7 @@ export class RefundsService {
         ? [this.refundCreated(confirmed.refund, confirmed.charge)]
         : [],
     );
-    return { refund: recorded.refund, charge: recorded.charge };
+    return { refund: recorded.refund, charge: recorded.charge, settling: false };
   }
 
   private refundCreated(refund: TransactionEntity, charge: TransactionEntity): DomainEvent {

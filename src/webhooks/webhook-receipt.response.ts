@@ -2,7 +2,12 @@ import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { allValues } from '../common/openapi/api-fields';
 import type { WebhookOutcome } from './webhooks.service';
 
-export const WEBHOOK_OUTCOMES = allValues<WebhookOutcome>()('processed', 'duplicate', 'ignored');
+export const WEBHOOK_OUTCOMES = allValues<WebhookOutcome>()(
+  'processed',
+  'duplicate',
+  'ignored',
+  'rejected',
+);
 
 /** What the webhook route answers the provider for a delivery it accepted. */
 @ApiSchema({ name: 'WebhookReceipt' })

@@ -4,7 +4,7 @@ import { formatTable } from '../cli/table';
 import type { WebhookEventStatus } from './entities/webhook-event.entity';
 import { WebhooksService } from './webhooks.service';
 
-const STATUSES: WebhookEventStatus[] = ['received', 'processed', 'failed', 'ignored'];
+const STATUSES: WebhookEventStatus[] = ['received', 'processed', 'failed', 'ignored', 'rejected'];
 
 @SubCommand({
   name: 'replay',

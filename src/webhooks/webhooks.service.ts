@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -9,6 +10,7 @@ import {
   type RequestHeaders,
 } from '../payment-provider/payment-provider.interface';
 import type { ProviderEvent } from '../payment-provider/payment-provider.types';
+import { UnreadableWebhookError } from '../payment-provider/payment-provider.errors';
 import { NotFoundError } from '../common/domain-error';
 import { MetricsService } from '../metrics/metrics.service';
 import {
@@ -18,7 +20,7 @@ import {
 } from './entities/webhook-event.entity';
 import { WebhookHandlerRegistry } from './webhook-handler.registry';
 
-export type WebhookOutcome = 'processed' | 'duplicate' | 'ignored';
+export type WebhookOutcome = 'processed' | 'duplicate' | 'ignored' | 'rejected';
 
 /** Raised after the inbox row was marked failed; the controller answers 5xx. */
 export class WebhookProcessingError extends Error {
@@ -32,6 +34,37 @@ export class WebhookProcessingError extends Error {
 }
 
 const MAX_ERROR_LENGTH = 2000;
+/** The inbox's provider_event_id column. */
+const MAX_EVENT_ID_LENGTH = 255;
+
+/**
+ * PostgreSQL errors that say the event's data can never be stored as it is (DESIGN §6.1:
+ * parked `rejected`, answered 2xx): a string too long for its column (a currency of more than
+ * 3 letters), a number out of range (an amount of 2^53), a fraction where an integer belongs,
+ * a NUL character, a date out of range.
+ */
+const PERMANENT_DATA_ERRORS = new Set([
+  '22001',
+  '22003',
+  '22P02',
+  '22021',
+  '22P05',
+  '22008',
+  '22007',
+]);
+
+function pgCodeOf(error: unknown): string | undefined {
+  const e = error as { code?: unknown; driverError?: { code?: unknown } };
+  const code = e?.driverError?.code ?? e?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** The inbox key of an event: its id, or (an id longer than the column) a digest of it. */
+export function inboxEventId(id: string): string {
+  return id.length <= MAX_EVENT_ID_LENGTH
+    ? id
+    : `sha256:${createHash('sha256').update(id).digest('hex')}`;
+}
 
 /**
  * The inbox (DESIGN §6.1): store by provider event id, process once in one
@@ -61,11 +94,12 @@ export class WebhooksService {
     try {
       event = this.provider.parseWebhook(rawBody, headers);
     } catch (error) {
+      if (error instanceof UnreadableWebhookError) return this.storeUnreadable(error, rawBody);
       this.metrics.webhookRejected();
       throw error;
     }
     this.metrics.webhookReceived(event.type);
-    return { eventId: event.id, outcome: await this.ingest(event, 'webhook') };
+    return { eventId: event.id, outcome: await this.ingest(event, 'webhook', rawBody) };
   }
 
   /**
@@ -73,9 +107,22 @@ export class WebhooksService {
    * the provider (reconciliation): the one inbox path, with its dedupe, row
    * lock and ordering guards. `source` is kept on the row that stores it first.
    */
-  async ingest(event: ProviderEvent, source: WebhookEventSource): Promise<WebhookOutcome> {
+  async ingest(
+    event: ProviderEvent,
+    source: WebhookEventSource,
+    // The delivered bytes, kept when jsonb cannot hold the payload; a listed event is its payload.
+    rawBody: Buffer = Buffer.from(JSON.stringify(event.payload)),
+  ): Promise<WebhookOutcome> {
     try {
-      await this.store(event, source);
+      // An event whose envelope can never be valid (an id too long for any provider, a time
+      // out of range) is kept for an operator and acknowledged.
+      const envelopeProblem = envelopeProblemOf(event);
+      if (envelopeProblem) {
+        await this.store(event, source, rawBody, { status: 'rejected', error: envelopeProblem });
+        this.metrics.webhookHandled(event.type, 'rejected');
+        return 'rejected';
+      }
+      await this.store(event, source, rawBody);
       const outcome = await this.process(event);
       this.metrics.webhookHandled(event.type, outcome);
       return outcome;
@@ -91,7 +138,17 @@ export class WebhooksService {
       .getRepository(WebhookEventEntity)
       .findOneBy({ provider: this.provider.name, providerEventId });
     if (!row) throw new NotFoundError('Webhook event', providerEventId);
-    const event = this.provider.interpretEvent(row.payload);
+    const stored = await this.dataSource
+      .getRepository(WebhookEventEntity)
+      .createQueryBuilder('e')
+      .addSelect('e.rawBody')
+      .where('e.id = :id', { id: row.id })
+      .getOneOrFail();
+    // An event jsonb could not hold is read back from its exact bytes.
+    const payload = stored.rawBody
+      ? (JSON.parse(stored.rawBody.toString('utf8')) as Record<string, unknown>)
+      : row.payload;
+    const event = this.provider.interpretEvent(payload);
     return this.process(event, { force: true });
   }
 
@@ -106,22 +163,84 @@ export class WebhooksService {
     });
   }
 
-  /** Stores the event once: a repeated delivery finds the row already there. */
-  private async store(event: ProviderEvent, source: WebhookEventSource): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO payment_webhook_event (provider, provider_event_id, type, payload, status, occurred_at, source)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT ON CONSTRAINT uq_payment_webhook_event_provider_id DO NOTHING`,
-      [
-        this.provider.name,
-        event.id,
-        event.type,
-        JSON.stringify(event.payload),
-        event.change ? 'received' : 'ignored',
-        event.occurredAt,
-        source,
-      ],
-    );
+  /**
+   * Stores the event once: a repeated delivery finds the row already there. Whatever it
+   * contains: when jsonb refuses the payload (a NUL character, a lone surrogate) the row keeps
+   * `{}` and the exact bytes in raw_body; a time out of range is stored as the receipt time.
+   */
+  private async store(
+    event: ProviderEvent,
+    source: WebhookEventSource,
+    rawBody: Buffer,
+    park?: { status: 'failed' | 'rejected'; error: string },
+  ): Promise<void> {
+    const status = park?.status ?? (event.change ? 'received' : 'ignored');
+    const occurredAt = validDate(event.occurredAt) ? event.occurredAt : new Date();
+    const insert = (payload: string, raw: Buffer | null) =>
+      this.dataSource.query(
+        `INSERT INTO payment_webhook_event
+           (provider, provider_event_id, type, payload, raw_body, status, last_error, occurred_at, source)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT ON CONSTRAINT uq_payment_webhook_event_provider_id DO NOTHING`,
+        [
+          this.provider.name,
+          inboxEventId(event.id),
+          event.type.slice(0, 128),
+          payload,
+          raw,
+          status,
+          park?.error.slice(0, MAX_ERROR_LENGTH) ?? null,
+          occurredAt,
+          source,
+        ],
+      );
+    try {
+      await insert(JSON.stringify(event.payload), null);
+    } catch (error) {
+      if (!PERMANENT_DATA_ERRORS.has(pgCodeOf(error) ?? '')) throw error;
+      await insert('{}', rawBody);
+    }
+  }
+
+  /** A verified event the adapter cannot read: stored `failed` with the reason, answered 5xx. */
+  private async storeUnreadable(
+    error: UnreadableWebhookError,
+    rawBody: Buffer,
+  ): Promise<{ eventId: string; outcome: WebhookOutcome }> {
+    const { payload } = error;
+    const id =
+      typeof payload.id === 'string' && payload.id !== ''
+        ? payload.id
+        : `unreadable:${createHash('sha256').update(rawBody).digest('hex')}`;
+    const type = typeof payload.type === 'string' && payload.type !== '' ? payload.type : 'unknown';
+    const created = typeof payload.created === 'number' ? new Date(payload.created * 1000) : null;
+    this.metrics.webhookReceived(type);
+    this.metrics.webhookHandled(type, 'failed');
+    const event: ProviderEvent = {
+      id,
+      type,
+      occurredAt: created && validDate(created) ? created : new Date(),
+      payload,
+      change: null,
+    };
+    await this.store(event, 'webhook', rawBody, { status: 'failed', error: error.message });
+    // A redelivery of a row stored earlier: keep it failed with the latest reason.
+    await this.dataSource
+      .createQueryBuilder()
+      .update(WebhookEventEntity)
+      .set({ lastError: error.message.slice(0, MAX_ERROR_LENGTH), attempts: () => 'attempts + 1' })
+      .where('provider = :provider AND provider_event_id = :id AND status = :status', {
+        provider: this.provider.name,
+        id: inboxEventId(id),
+        status: 'failed',
+      })
+      .execute();
+    this.logger.error({
+      msg: 'verified webhook could not be read',
+      event_id: id,
+      error: error.message,
+    });
+    throw new WebhookProcessingError(id, error);
   }
 
   private async process(
@@ -162,6 +281,10 @@ export class WebhooksService {
       this.outbox.publishCommitted(pending);
       return 'processed';
     } catch (error) {
+      if (PERMANENT_DATA_ERRORS.has(pgCodeOf(error) ?? '')) {
+        await this.markFailed(event.id, rowId, error, 'rejected');
+        return 'rejected';
+      }
       await this.markFailed(event.id, rowId, error);
       throw new WebhookProcessingError(event.id, error);
     }
@@ -177,7 +300,7 @@ export class WebhooksService {
       .setLock('pessimistic_write')
       .where('e.provider = :provider AND e.provider_event_id = :providerEventId', {
         provider: this.provider.name,
-        providerEventId,
+        providerEventId: inboxEventId(providerEventId),
       })
       .getOne();
     if (!row) throw new Error(`inbox row for ${providerEventId} vanished`);
@@ -188,6 +311,7 @@ export class WebhooksService {
     providerEventId: string,
     rowId: number | undefined,
     error: unknown,
+    status: 'failed' | 'rejected' = 'failed',
   ): Promise<void> {
     const message = (
       error instanceof Error ? `${error.name}: ${error.message}` : String(error)
@@ -201,13 +325,13 @@ export class WebhooksService {
         .createQueryBuilder()
         .update(WebhookEventEntity)
         .set({
-          status: 'failed',
+          status,
           lastError: message,
           attempts: () => 'attempts + 1',
         })
         .where('provider = :provider AND provider_event_id = :providerEventId', {
           provider: this.provider.name,
-          providerEventId,
+          providerEventId: inboxEventId(providerEventId),
         })
         // The transaction rolled back: if a concurrent delivery of the same event
         // processed it meanwhile, that outcome stands.
@@ -222,4 +346,19 @@ export class WebhooksService {
       });
     }
   }
+}
+
+function validDate(date: Date): boolean {
+  const time = date.getTime();
+  // PostgreSQL's timestamptz covers 4713 BC to 294276 AD; providers' times are far inside.
+  return Number.isFinite(time) && date.getUTCFullYear() >= 1970 && date.getUTCFullYear() <= 9999;
+}
+
+/** Why an event's envelope can never be valid, or null. */
+function envelopeProblemOf(event: ProviderEvent): string | null {
+  if (event.id.length > MAX_EVENT_ID_LENGTH) {
+    return `event id is ${event.id.length} characters, more than ${MAX_EVENT_ID_LENGTH}`;
+  }
+  if (!validDate(event.occurredAt)) return 'event time (created) is out of range';
+  return null;
 }

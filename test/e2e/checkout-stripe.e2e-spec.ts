@@ -1,5 +1,5 @@
 import { createTestApp, type TestApp } from '../support/test-app';
-import { FakeStripeApi, formMap } from './checkout-fake-stripe';
+import { FakeStripeApi, formMap } from '../support/fake-stripe';
 
 /*
  * POST /checkout on the Stripe adapter: the real SDK talks to a local fake of api.stripe.com
@@ -61,13 +61,17 @@ describe('checkout on the Stripe adapter (e2e)', () => {
     expect(form.get('customer')).toMatch(/^cus_fake_/);
     expect(form.get('customer_email')).toBeNull();
     expect(form.get('client_reference_id')).toBe('stripe-user-1');
+    // Intent first: our checkout row's id travels with the session and the payment.
+    const rowId = expect.stringMatching(/^[1-9][0-9]*$/);
     expect(formMap(form, 'metadata')).toEqual({
       order_ref: 'order-1001',
       payment_service: 'checkout',
+      payment_service_checkout_id: rowId,
     });
     expect(formMap(form, 'payment_intent_data[metadata]')).toEqual({
       order_ref: 'order-1001',
       payment_service: 'checkout',
+      payment_service_checkout_id: rowId,
     });
     expect(idempotencyKey).toMatch(/^checkout-[0-9a-f]{48}$/);
 
@@ -143,7 +147,9 @@ describe('checkout on the Stripe adapter (e2e)', () => {
     expect(call.form.get('mode')).toBe('subscription');
     expect(call.form.get('line_items[0][quantity]')).toBe('1');
     expect(call.form.get('success_url')).toBe('https://shop.example.com/welcome');
-    expect(formMap(call.form, 'metadata')).toEqual({});
+    expect(formMap(call.form, 'metadata')).toEqual({
+      payment_service_checkout_id: expect.stringMatching(/^[1-9][0-9]*$/),
+    });
     expect(formMap(call.form, 'payment_intent_data[metadata]')).toEqual({});
   });
 

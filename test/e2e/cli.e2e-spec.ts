@@ -38,6 +38,7 @@ describe('CLI', () => {
         'applied IndexOrphanLinks1795760387564',
         'applied EventOutbox1795790000000',
         'applied ListIndexes1795977779566',
+        'applied WebhookRejectedAndRawBody1795980774484',
         'applied Reconciliation1796000000000',
       ].join('\n'),
       err: '',
@@ -75,7 +76,7 @@ describe('CLI', () => {
     const result = await cli(['webhooks', '--status', 'weird'], { DATABASE_URL: db.url });
     expect(result.code).toBe(2);
     expect(result.err).toContain(
-      "option '--status <status>' argument 'weird' is invalid. Allowed choices are received, processed, failed, ignored.",
+      "option '--status <status>' argument 'weird' is invalid. Allowed choices are received, processed, failed, ignored, rejected.",
     );
     expect(result.err).toContain('Usage: payments webhooks [options] [command]');
     expect(result.out).toBe('');

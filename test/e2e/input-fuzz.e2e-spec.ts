@@ -7,7 +7,7 @@ import { TransactionEntity } from '../../src/transactions/entities/transaction.e
 import { rawRequest } from '../support/raw-request';
 import { registeredRoutes, type RegisteredRoute } from '../support/route-table';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { FakeStripeApi } from './checkout-fake-stripe';
+import { FakeStripeApi } from '../support/fake-stripe';
 
 /*
  * Property: whatever a client sends to any route (body, query, path, content type),

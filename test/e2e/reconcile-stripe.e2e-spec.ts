@@ -10,7 +10,7 @@ import {
 } from '../fixtures/stripe/events';
 import { FakeStripeEventLog } from '../support/fake-stripe-event-log';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { FakeStripeApi, formMap, type FakeAnswer, type StripeCall } from './checkout-fake-stripe';
+import { FakeStripeApi, formMap, type FakeAnswer, type StripeCall } from '../support/fake-stripe';
 
 /*
  * Reconciliation against a fake api.stripe.com that keeps an event log

@@ -7,6 +7,7 @@ import { PaymentEvents } from '../../src/events/payment-events';
 import type { RefundCreatedEvent, RefundUpdatedEvent } from '../../src/refunds/refunds.events';
 import { TransactionEntity } from '../../src/transactions/entities/transaction.entity';
 import { runCli } from '../../src/cli/run-cli';
+import { RefundSettlementJob } from '../../src/refunds/refund-settlement.job';
 import { WebhooksService } from '../../src/webhooks/webhooks.service';
 import {
   stripeEvent,
@@ -135,6 +136,7 @@ describe('refunds on the Stripe adapter', () => {
         STRIPE_SECRET_KEY: 'sk_test_x',
         STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
         STRIPE_API_BASE: apiBase,
+        REFUND_SETTLE_CRON: 'off',
       },
       { imports: [RecorderModule] },
     );
@@ -471,7 +473,7 @@ describe('refunds on the Stripe adapter', () => {
     expect(await refundRows(charge.id)).toHaveLength(1);
   });
 
-  it('keeps the amount reserved when Stripe does not answer, and completes on a retry with the same Idempotency-Key', async () => {
+  it('answers 202 and keeps the amount reserved when Stripe answers 503 (outcome unknown); the same key returns the row; the settling job completes it', async () => {
     const charge = await storedCharge();
     stripeApi.answer = async () => ({
       status: 503,
@@ -479,11 +481,12 @@ describe('refunds on the Stripe adapter', () => {
       headers: { 'stripe-should-retry': 'false' },
     });
     const key = `retry-${Date.now()}`;
-    await t.http
+    const first = await t.http
       .post(`/api/v1/payment/refund/${charge.id}`)
       .set('Idempotency-Key', key)
       .send({ amount: 600 })
-      .expect(503);
+      .expect(202);
+    expect(first.body).toEqual(expect.objectContaining({ status: 'pending', amount: 600 }));
 
     const [pending] = await refundRows(charge.id);
     expect(pending).toEqual(expect.objectContaining({ status: 'pending', amount: 600 }));
@@ -498,16 +501,20 @@ describe('refunds on the Stripe adapter', () => {
     expect(over.body.details.remaining_amount).toBe(1400);
 
     stripeApi.answer = async (call) => ({ status: 200, body: refundAnswer(call) });
+    const calls = stripeApi.refundCalls().length;
     const retry = await t.http
       .post(`/api/v1/payment/refund/${charge.id}`)
       .set('Idempotency-Key', key)
       .send({ amount: 600 })
-      .expect(201);
-    expect(retry.body).toEqual(expect.objectContaining({ id: pending.id, status: 'succeeded' }));
-    const calls = stripeApi
-      .refundCalls()
-      .filter((call) => call.idempotencyKey === `refund-client-${key}`);
-    expect(calls).toHaveLength(2);
+      .expect(202);
+    expect(retry.body).toEqual(expect.objectContaining({ id: pending.id, status: 'pending' }));
+    expect(stripeApi.refundCalls()).toHaveLength(calls);
+
+    await t.app.get(RefundSettlementJob).run();
+    expect(await row(pending.id)).toEqual(expect.objectContaining({ status: 'succeeded' }));
+    expect(
+      stripeApi.refundCalls().filter((call) => call.idempotencyKey === `refund-client-${key}`),
+    ).toHaveLength(2);
     expect(await refundRows(charge.id)).toHaveLength(1);
     await waitForPaymentEvents(t.app);
     expect(recorder.created.filter((event) => event.refund.id === pending.id)).toHaveLength(1);
@@ -520,7 +527,7 @@ describe('refunds on the Stripe adapter', () => {
       body: { error: { type: 'api_error', message: 'Service unavailable' } },
       headers: { 'stripe-should-retry': 'false' },
     });
-    await t.http.post(`/api/v1/payment/refund/${charge.id}`).send({ amount: 800 }).expect(503);
+    await t.http.post(`/api/v1/payment/refund/${charge.id}`).send({ amount: 800 }).expect(202);
     const [pending] = await refundRows(charge.id);
     expect(pending).toEqual(expect.objectContaining({ status: 'pending', amount: 800 }));
 
@@ -558,7 +565,7 @@ describe('refunds on the Stripe adapter', () => {
       .post(`/api/v1/payment/refund/${charge.id}`)
       .set('Idempotency-Key', key)
       .send({ amount: 1500 })
-      .expect(502);
+      .expect(202);
 
     const [pending] = await refundRows(charge.id);
     expect(pending).toEqual(expect.objectContaining({ status: 'pending', amount: 1500 }));
@@ -571,13 +578,9 @@ describe('refunds on the Stripe adapter', () => {
     await t.http.post(`/api/v1/payment/refund/${charge.id}`).send({ amount: 1500 }).expect(400);
     expect(stripeApi.refundCalls()).toHaveLength(calls);
 
-    // The retry with the same key reaches Stripe with the same idempotency key and completes.
-    const retry = await t.http
-      .post(`/api/v1/payment/refund/${charge.id}`)
-      .set('Idempotency-Key', key)
-      .send({ amount: 1500 })
-      .expect(201);
-    expect(retry.body).toEqual(expect.objectContaining({ id: pending.id, status: 'succeeded' }));
+    // The settling job reaches Stripe with the same idempotency key and completes it.
+    await t.app.get(RefundSettlementJob).run();
+    expect(await row(pending.id)).toEqual(expect.objectContaining({ status: 'succeeded' }));
     expect(stripeApi.refundCalls().slice(-1)[0].idempotencyKey).toBe(`refund-client-${key}`);
   });
 
@@ -654,6 +657,29 @@ describe('refunds on the Stripe adapter', () => {
     expect(await refundRows(charge.id)).toEqual([
       expect.objectContaining({ providerRefundId: refund.id, parentTransactionId: charge.id }),
     ]);
+  });
+
+  it('recomputes a charge from its refunds when its payment succeeds after a refund was recorded', async () => {
+    const charge = await storedCharge();
+    await repository().update(charge.id, { status: 'pending', providerUpdatedAt: null });
+    const t0 = Math.floor(Date.now() / 1000);
+    await deliver(
+      stripeEvent('refund.created', dashboardRefund(charge, { amount: 800 }), { created: t0 }),
+    );
+    expect(await refundRows(charge.id)).toHaveLength(1);
+
+    const payment = stripeObject('payment-intent.succeeded', {
+      id: charge.providerPaymentIntentId,
+      latest_charge: charge.providerChargeId,
+      amount: 2000,
+      customer: null,
+      metadata: { payment_service: 'checkout' },
+    });
+    await deliver(stripeEvent('payment_intent.succeeded', payment, { created: t0 + 5 }));
+
+    expect(await row(charge.id)).toEqual(
+      expect.objectContaining({ status: 'partially_refunded', amountRefunded: 800 }),
+    );
   });
 
   it('announces a dashboard refund again when its event is replayed', async () => {

@@ -1,4 +1,4 @@
-import type { FakeAnswer, StripeCall } from '../e2e/checkout-fake-stripe';
+import type { FakeAnswer, StripeCall } from './fake-stripe';
 import type { StripeEventEnvelope } from '../fixtures/stripe/events';
 
 /**

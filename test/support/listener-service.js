@@ -30,8 +30,21 @@ OnPaymentEvent(PaymentEvents.DISPUTE_CREATED, { name: 'crash-probe' })(
 );
 Injectable()(CrashProbeListener);
 
+// Checkout crash tests: records each payment.checkout.completed with its session and app user.
+class CheckoutProbeListener {
+  onCompleted(event) {
+    log(`checkout ${process.pid} ${event.providerSessionId} ${event.customerRef}`);
+  }
+}
+OnPaymentEvent(PaymentEvents.CHECKOUT_COMPLETED, { name: 'checkout-probe' })(
+  CheckoutProbeListener.prototype,
+  'onCompleted',
+  Object.getOwnPropertyDescriptor(CheckoutProbeListener.prototype, 'onCompleted'),
+);
+Injectable()(CheckoutProbeListener);
+
 class CrashProbeModule {}
-Module({ providers: [CrashProbeListener] })(CrashProbeModule);
+Module({ providers: [CrashProbeListener, CheckoutProbeListener] })(CrashProbeModule);
 
 async function main() {
   const config = loadConfig(process.env);

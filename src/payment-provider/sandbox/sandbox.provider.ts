@@ -1,5 +1,12 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { ProviderError, WebhookVerificationError } from '../payment-provider.errors';
+import {
+  ProviderError,
+  UnreadableWebhookError,
+  WebhookVerificationError,
+} from '../payment-provider.errors';
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 import type { PaymentProvider, RequestHeaders } from '../payment-provider.interface';
 import type {
   CheckoutSessionSnapshot,
@@ -200,7 +207,15 @@ export class SandboxPaymentProvider implements PaymentProvider {
     } catch {
       throw new WebhookVerificationError('Malformed sandbox event: the body is not valid JSON');
     }
-    return interpretSandboxEvent(payload);
+    try {
+      return interpretSandboxEvent(payload);
+    } catch (error) {
+      // Verified: stored `failed` with the reason (DESIGN §6.1), unless it is not even an object.
+      if (error instanceof WebhookVerificationError && isObject(payload)) {
+        throw new UnreadableWebhookError(error.message, payload);
+      }
+      throw error;
+    }
   }
 
   interpretEvent(payload: RawObject): ProviderEvent {

@@ -15,14 +15,19 @@ function withRequestId(message: string, error: InstanceType<typeof errors.Stripe
  * - provider_error (502): our credentials or configuration, or Stripe failed; the message is ours,
  *   so that nothing Stripe echoes about the key reaches a client.
  * - unavailable (503, retryable): Stripe could not be reached, timed out or asked us to slow down.
+ * And the outcome (ProviderCallOutcome): a connection failure or a 429 is `not_sent` only when no
+ * attempt of the call may have been processed (`maybeProcessed`, see stripe-attempts.ts); a
+ * timeout, a reset, a 409 or a 5xx is `unknown`; a 4xx answer is `refused`.
  * Errors that are not Stripe's (a bug of ours) are returned unchanged.
  */
-export function translateStripeError(error: unknown): unknown {
+export function translateStripeError(error: unknown, maybeProcessed = true): unknown {
   if (error instanceof ProviderError) return error;
   if (error instanceof StripePayloadError) {
     return new ProviderError(
       'provider_error',
       `Unexpected response from payment provider: ${error.message}`,
+      undefined,
+      'unknown',
     );
   }
   if (!(error instanceof errors.StripeError)) return error;
@@ -40,13 +45,19 @@ export function translateStripeError(error: unknown): unknown {
     );
   }
   if (error instanceof errors.StripeAuthenticationError) {
-    return new ProviderError('provider_error', 'Payment provider rejected our credentials', code);
+    return new ProviderError(
+      'provider_error',
+      'Payment provider rejected our credentials',
+      code,
+      'refused',
+    );
   }
   if (error instanceof errors.StripePermissionError) {
     return new ProviderError(
       'provider_error',
       'Payment provider refused the request: the API key lacks a permission',
       code,
+      'refused',
     );
   }
   if (error instanceof errors.StripeRateLimitError) {
@@ -54,14 +65,21 @@ export function translateStripeError(error: unknown): unknown {
       'unavailable',
       'Payment provider rate limit reached; retry later',
       code,
+      maybeProcessed ? 'unknown' : 'not_sent',
     );
   }
   if (error instanceof errors.StripeConnectionError) {
     const timedOut = error.message.startsWith('Request aborted due to timeout');
+    const notSent = !timedOut && !maybeProcessed;
     return new ProviderError(
       'unavailable',
-      timedOut ? 'Payment provider did not answer in time' : 'Payment provider is unreachable',
+      timedOut
+        ? 'Payment provider did not answer in time'
+        : notSent
+          ? 'Payment provider is unreachable'
+          : 'The connection to the payment provider broke after the request was sent',
       code,
+      notSent ? 'not_sent' : 'unknown',
     );
   }
   // 409: another request with the same idempotency key is still running (or a lock timed out);
@@ -71,7 +89,15 @@ export function translateStripeError(error: unknown): unknown {
       'unavailable',
       withRequestId('Payment provider is busy; retry later', error),
       code,
+      'unknown',
     );
   }
-  return new ProviderError('provider_error', withRequestId('Payment provider error', error), code);
+  // Any other status: a 4xx is a definite answer; a 5xx may follow work Stripe did.
+  const outcome = (error.statusCode ?? 500) >= 500 ? 'unknown' : 'refused';
+  return new ProviderError(
+    'provider_error',
+    withRequestId('Payment provider error', error),
+    code,
+    outcome,
+  );
 }

@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config';
 import { PAYMENT_PROVIDER } from '../payment-provider.interface';
-import { StripePaymentProvider } from './stripe.provider';
+import { DEFAULT_STRIPE_CLIENT_TUNING, StripePaymentProvider } from './stripe.provider';
 
 @Module({})
 export class StripeProviderModule {
@@ -11,7 +11,14 @@ export class StripeProviderModule {
     return {
       module: StripeProviderModule,
       providers: [
-        { provide: PAYMENT_PROVIDER, useFactory: () => new StripePaymentProvider(stripe) },
+        {
+          provide: PAYMENT_PROVIDER,
+          useFactory: () =>
+            new StripePaymentProvider(stripe, {
+              ...DEFAULT_STRIPE_CLIENT_TUNING,
+              timeoutMs: stripe.timeoutMs ?? DEFAULT_STRIPE_CLIENT_TUNING.timeoutMs,
+            }),
+        },
       ],
       exports: [PAYMENT_PROVIDER],
     };

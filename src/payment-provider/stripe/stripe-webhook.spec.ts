@@ -8,7 +8,7 @@ import {
   stripeObject,
   type StripeObject,
 } from '../../../test/fixtures/stripe/events';
-import { WebhookVerificationError } from '../payment-provider.errors';
+import { WebhookVerificationError, UnreadableWebhookError } from '../payment-provider.errors';
 import type {
   CheckoutSessionSnapshot,
   InvoiceSnapshot,
@@ -537,7 +537,13 @@ describe('StripePaymentProvider.parseWebhook', () => {
       stripeEvent('refund.updated', { object: 'refund', id: 're_1' }),
     );
 
-    const cases: Array<{ name: string; body: string; header?: string; message: RegExp }> = [
+    const cases: Array<{
+      name: string;
+      body: string;
+      header?: string;
+      message: RegExp;
+      unreadable?: true;
+    }> = [
       {
         name: 'signed with another secret',
         body,
@@ -597,21 +603,30 @@ describe('StripePaymentProvider.parseWebhook', () => {
         body: '{"hello": "world"}',
         header: sign('{"hello": "world"}'),
         message: /Malformed Stripe event: Stripe event has no id/,
+        unreadable: true,
       },
       {
         name: 'whose event object lacks a field we need',
         body: incomplete,
         header: sign(incomplete),
         message: /Malformed Stripe event: Stripe refund has no numeric amount/,
+        unreadable: true,
       },
     ];
 
-    it.each(cases)('$name', ({ body: sent, header, message }) => {
+    it.each(cases)('$name', ({ body: sent, header, message, unreadable }) => {
       let thrown: unknown;
       try {
         deliver(sent, header);
       } catch (error) {
         thrown = error;
+      }
+      if (unreadable) {
+        // Verified but unreadable: the inbox stores it failed with this reason (DESIGN §6.1).
+        expect(thrown).toBeInstanceOf(UnreadableWebhookError);
+        expect((thrown as UnreadableWebhookError).message).toMatch(message);
+        expect((thrown as UnreadableWebhookError).payload).toEqual(JSON.parse(sent));
+        return;
       }
       expect(thrown).toBeInstanceOf(WebhookVerificationError);
       expect((thrown as WebhookVerificationError).message).toMatch(message);

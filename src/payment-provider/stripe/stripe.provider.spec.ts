@@ -39,7 +39,7 @@ const NO_RETRIES: StripeClientTuning = { timeoutMs: 2_000, maxNetworkRetries: 0 
 let server: http.Server;
 let baseUrl: URL;
 let requests: RecordedRequest[];
-let reply: (request: RecordedRequest) => Reply | null;
+let reply: (request: RecordedRequest) => Reply | null | 'reset';
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -56,6 +56,10 @@ beforeAll(async () => {
       requests.push(recorded);
       const answer = reply(recorded);
       if (answer === null) return; // never answers: the client must time out
+      if (answer === 'reset') {
+        req.socket.destroy(); // the request was read, then the connection breaks
+        return;
+      }
       res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
       res.end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
     });
@@ -518,6 +522,80 @@ describe('StripePaymentProvider (real SDK, local server)', () => {
         'refund:retry',
         'refund:retry',
       ]);
+    });
+  });
+
+  describe('outcome of a failed call (not sent, refused, or unknown)', () => {
+    const refundWith = (provider = providerAt(baseUrl, DEFAULT_STRIPE_CLIENT_TUNING)) =>
+      provider.createRefund({
+        paymentIntentId: ID.paymentIntent,
+        chargeId: null,
+        amount: 500,
+        metadata: {},
+        idempotencyKey: 'refund:outcome',
+      });
+
+    it('is not_sent when the connection is refused, after the SDK retries', async () => {
+      const closed = http.createServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise<void>((resolve) => closed.close(() => resolve()));
+
+      const error = await providerErrorOf(
+        refundWith(providerAt(new URL(`http://127.0.0.1:${port}`), DEFAULT_STRIPE_CLIENT_TUNING)),
+      );
+
+      expect(error.outcome).toBe('not_sent');
+      expect(error.nothingMade).toBe(true);
+    });
+
+    it('is unknown when the connection breaks after the request was read', async () => {
+      reply = () => 'reset';
+
+      const error = await providerErrorOf(refundWith());
+
+      expect(error.kind).toBe('unavailable');
+      expect(error.outcome).toBe('unknown');
+      expect(requests.length).toBeGreaterThanOrEqual(2); // the SDK retried with the same key
+      expect(new Set(requests.map((r) => r.headers['idempotency-key']))).toEqual(
+        new Set(['refund:outcome']),
+      );
+    });
+
+    it('is unknown on a timeout', async () => {
+      reply = () => null;
+
+      const error = await providerErrorOf(
+        refundWith(providerAt(baseUrl, { timeoutMs: 200, maxNetworkRetries: 1 })),
+      );
+
+      expect(error.outcome).toBe('unknown');
+    });
+
+    it('is unknown on a 500, and refused on a 400', async () => {
+      reply = () => stripeError(500, { type: 'api_error', message: 'An unknown error occurred' });
+      expect((await providerErrorOf(refundWith())).outcome).toBe('unknown');
+
+      reply = () =>
+        stripeError(400, { type: 'invalid_request_error', message: 'No such payment_intent' });
+      expect((await providerErrorOf(refundWith())).outcome).toBe('refused');
+    });
+
+    it('is not_sent on a 429 alone, but unknown when an earlier attempt may have been processed', async () => {
+      const tooMany = stripeError(429, {
+        type: 'invalid_request_error',
+        code: 'rate_limit',
+        message: 'Too many requests',
+      });
+      reply = () => tooMany;
+      expect((await providerErrorOf(refundWith())).outcome).toBe('not_sent');
+
+      let n = 0;
+      reply = () =>
+        ++n === 1 ? stripeError(500, { type: 'api_error', message: 'An unknown error' }) : tooMany;
+      const error = await providerErrorOf(refundWith());
+      expect(n).toBe(2);
+      expect(error.outcome).toBe('unknown');
     });
   });
 

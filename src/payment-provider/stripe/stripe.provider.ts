@@ -1,6 +1,10 @@
 import Stripe from 'stripe';
 import type { StripeConfig } from '../../config/app-config';
-import { ProviderError, WebhookVerificationError } from '../payment-provider.errors';
+import {
+  ProviderError,
+  UnreadableWebhookError,
+  WebhookVerificationError,
+} from '../payment-provider.errors';
 import type { PaymentProvider, RequestHeaders } from '../payment-provider.interface';
 import {
   PROVIDER_REFUND_REASONS,
@@ -21,6 +25,7 @@ import {
   type SubscriptionSnapshot,
 } from '../payment-provider.types';
 import { interpretStripeEvent } from './stripe-event.mapper';
+import { AttemptTrackingHttpClient, trackAttempts } from './stripe-attempts';
 import { translateStripeError } from './stripe-errors';
 import {
   StripePayloadError,
@@ -83,6 +88,7 @@ export class StripePaymentProvider implements PaymentProvider {
     this.stripe = new Stripe(config.secretKey, {
       timeout: tuning.timeoutMs,
       maxNetworkRetries: tuning.maxNetworkRetries,
+      httpClient: new AttemptTrackingHttpClient(),
       ...endpointOf(config.apiBase),
     });
   }
@@ -207,7 +213,15 @@ export class StripePaymentProvider implements PaymentProvider {
     this.refuseFutureTimestamp(signature);
     if (!isJsonObject(event))
       throw new WebhookVerificationError('Webhook body is not a Stripe event');
-    return this.interpret(event);
+    try {
+      return interpretStripeEvent(event);
+    } catch (error) {
+      // Verified, so stored whatever it contains (DESIGN §6.1): failed with the reason, replayable.
+      if (error instanceof StripePayloadError) {
+        throw new UnreadableWebhookError(`Malformed Stripe event: ${error.message}`, event);
+      }
+      throw error;
+    }
   }
 
   interpretEvent(payload: RawObject): ProviderEvent {
@@ -316,10 +330,11 @@ export class StripePaymentProvider implements PaymentProvider {
   }
 
   private async call<T>(operation: () => Promise<T>): Promise<T> {
+    const tracked = trackAttempts(operation);
     try {
-      return await operation();
+      return await tracked.result;
     } catch (error) {
-      throw translateStripeError(error);
+      throw translateStripeError(error, tracked.attempts.maybeProcessed);
     }
   }
 }

@@ -1,7 +1,12 @@
 import { Check, Column, Entity, Index, Unique } from 'typeorm';
 import { BaseRow } from '../../database/base.entity';
 
-export type WebhookEventStatus = 'received' | 'processed' | 'failed' | 'ignored';
+/**
+ * `failed`: processing (or reading) failed; the provider retries and `webhooks replay` reruns it.
+ * `rejected`: verified, but its data can never be valid (e.g. a malformed currency, an impossible
+ * amount): parked for an operator, answered 2xx so the provider stops retrying.
+ */
+export type WebhookEventStatus = 'received' | 'processed' | 'failed' | 'ignored' | 'rejected';
 
 /** How an event reached the inbox: a delivery, or reconciliation from the provider's event listing. */
 export const WEBHOOK_EVENT_SOURCES = ['webhook', 'reconcile'] as const;
@@ -13,7 +18,7 @@ export type WebhookEventSource = (typeof WEBHOOK_EVENT_SOURCES)[number];
 @Index('ix_payment_webhook_event_status_received', ['status', 'receivedAt'])
 @Check(
   'ck_payment_webhook_event_status',
-  `status IN ('received', 'processed', 'failed', 'ignored')`,
+  `status IN ('received', 'processed', 'failed', 'ignored', 'rejected')`,
 )
 @Check('ck_payment_webhook_event_source', `source IN ('webhook', 'reconcile')`)
 export class WebhookEventEntity extends BaseRow {
@@ -29,6 +34,13 @@ export class WebhookEventEntity extends BaseRow {
   /** The event exactly as the provider sent it (parsed JSON). */
   @Column({ type: 'jsonb' })
   payload: Record<string, unknown>;
+
+  /**
+   * The delivery's exact bytes, kept only when jsonb cannot hold the event (a NUL character or
+   * a lone surrogate in a string): `payload` is then `{}`.
+   */
+  @Column({ type: 'bytea', nullable: true, select: false })
+  rawBody: Buffer | null;
 
   @Column({ type: 'varchar', length: 16, default: 'received' })
   status: WebhookEventStatus;

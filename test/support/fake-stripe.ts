@@ -3,10 +3,20 @@ import type { AddressInfo } from 'node:net';
 import { stripeObject, type StripeObject } from '../fixtures/stripe/events';
 
 /*
- * A local stand-in for api.stripe.com for the checkout tests (STRIPE_API_BASE points at it):
- * customers and checkout sessions, answered in Stripe's shapes, with Stripe's mode/price
- * refusals and idempotent replays. Every call is recorded for the test to assert on.
+ * A local stand-in for api.stripe.com (STRIPE_API_BASE points at it): customers, checkout
+ * sessions, refunds and subscription updates, answered in Stripe's shapes, with Stripe's
+ * mode/price refusals and idempotent replays. Every call is recorded for the test to assert on.
+ *
+ * Faults (`fault`), as Stripe's SDK meets them in production:
+ * - 'refuse': nothing listens (connection refused; nothing reaches "Stripe");
+ * - 'reset': the request is read and processed, then the connection breaks before the answer;
+ * - 'timeout': processed, and the answer never comes (the SDK times out);
+ * - 500: processed, then a 500 (Stripe's outcome is indeterminate);
+ * - 429: refused before processing (rate limited).
+ * What was made is in `made` (one entry per idempotency key, as Stripe keeps it).
  */
+
+export type FakeFault = null | 'refuse' | 'reset' | 'timeout' | 500 | 429;
 
 export interface StripeCall {
   method: string;
@@ -52,6 +62,9 @@ export class FakeStripeApi {
   override: ((call: StripeCall) => FakeAnswer | undefined) | null = null;
   private readonly replies = new Map<string, FakeAnswer>();
   private seq = 0;
+  private faultNow: FakeFault = null;
+  private port = 0;
+  private readonly hanging: http.ServerResponse[] = [];
   private readonly server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -64,7 +77,37 @@ export class FakeStripeApi {
         form: new URLSearchParams(Buffer.concat(chunks).toString('utf8')),
       };
       this.calls.push(call);
+      if (this.faultNow === 429) {
+        call.answeredStatus = 429;
+        res.writeHead(429, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            error: {
+              type: 'invalid_request_error',
+              code: 'rate_limit',
+              message: 'Too many requests',
+            },
+          }),
+        );
+        return;
+      }
       const answer = this.answerTo(call);
+      if (this.faultNow === 'reset') {
+        req.socket.destroy();
+        return;
+      }
+      if (this.faultNow === 'timeout') {
+        this.hanging.push(res);
+        return;
+      }
+      if (this.faultNow === 500) {
+        call.answeredStatus = 500;
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({ error: { type: 'api_error', message: 'An unknown error occurred' } }),
+        );
+        return;
+      }
       call.answeredStatus = answer.status;
       res.writeHead(answer.status, {
         'content-type': 'application/json',
@@ -75,12 +118,37 @@ export class FakeStripeApi {
   });
 
   async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => this.server.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+    return `http://127.0.0.1:${this.port}`;
   }
 
   stop(): Promise<void> {
+    for (const res of this.hanging.splice(0)) res.destroy();
+    this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  get fault(): FakeFault {
+    return this.faultNow;
+  }
+
+  /** Sets (or clears, with null) the fault every following call meets. */
+  async setFault(fault: FakeFault): Promise<void> {
+    if (fault === 'refuse' && this.faultNow !== 'refuse') await this.stop();
+    if (fault !== 'refuse' && this.faultNow === 'refuse') await this.start();
+    if (fault !== 'timeout') for (const res of this.hanging.splice(0)) res.destroy();
+    this.faultNow = fault;
+  }
+
+  /** What "Stripe" made at a path: one object per idempotency key (or keyless call). */
+  made(path: string): StripeObject[] {
+    const out: StripeObject[] = [];
+    for (const [key, answer] of this.replies) {
+      if (key.startsWith(`${path} `) && answer.status === 200)
+        out.push(answer.body as StripeObject);
+    }
+    return out;
   }
 
   callsTo(path: string): StripeCall[] {

@@ -1,0 +1,205 @@
+import { PaymentEvents } from '../../src/events/payment-events';
+import { waitForPaymentEvents } from '../../src/events/wait-for-payment-events';
+import { RefundSettlementJob } from '../../src/refunds/refund-settlement.job';
+import { TransactionEntity } from '../../src/transactions/entities/transaction.entity';
+import { FakeStripeApi, type FakeFault } from '../support/fake-stripe';
+import { createTestApp, type TestApp } from '../support/test-app';
+
+/*
+ * Fault injection (issue 14): the real `stripe` SDK against a fake api.stripe.com that
+ * refuses connections, breaks them after reading (and processing) the request, never
+ * answers, answers 500 after processing, or 429 before. The client does what each answer
+ * says (503: retry; 202: do not retry), the settling job runs, and then "Stripe" and our
+ * rows agree: one refund per request, never more than the charge.
+ */
+describe('refunds under provider faults', () => {
+  let t: TestApp;
+  let stripe: FakeStripeApi;
+  let seq = 0;
+
+  beforeAll(async () => {
+    stripe = new FakeStripeApi();
+    const apiBase = await stripe.start();
+    t = await createTestApp({
+      PAYMENT_PROVIDER: 'stripe',
+      STRIPE_SECRET_KEY: 'sk_test_x',
+      STRIPE_WEBHOOK_SECRET: 'whsec_test',
+      STRIPE_API_BASE: apiBase,
+      STRIPE_TIMEOUT_MS: '300',
+      REFUND_SETTLE_CRON: 'off',
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+    await stripe.setFault(null);
+    await stripe.stop();
+  });
+  afterEach(() => stripe.setFault(null));
+
+  const repository = () => t.dataSource.getRepository(TransactionEntity);
+
+  async function storedCharge(): Promise<TransactionEntity> {
+    const n = ++seq;
+    return repository().save(
+      repository().create({
+        provider: 'stripe',
+        type: 'charge',
+        status: 'succeeded',
+        amount: 2000,
+        currency: 'usd',
+        customerRef: 'user-faults',
+        providerPaymentIntentId: `pi_faults_${n}_${Date.now()}`,
+        providerChargeId: `ch_faults_${n}_${Date.now()}`,
+        metadata: {},
+      }),
+    );
+  }
+
+  /** What "Stripe" refunded on this payment intent. */
+  const refundedAtStripe = (charge: TransactionEntity) =>
+    stripe
+      .made('/v1/refunds')
+      .filter((refund) => refund.payment_intent === charge.providerPaymentIntentId);
+
+  const refundBody = { amount: 1000, reason: 'requested_by_customer' };
+
+  /** The client: POST with a key; on 503 retry later with the same key; on 202 stop. */
+  async function clientRefunds(charge: TransactionEntity, key: string) {
+    return t.http
+      .post(`/api/v1/payment/refund/${charge.id}`)
+      .set('Idempotency-Key', key)
+      .send(refundBody);
+  }
+
+  async function expectAgreement(charge: TransactionEntity): Promise<void> {
+    const made = refundedAtStripe(charge);
+    const ours = await repository().find({
+      where: { type: 'refund', parentTransactionId: charge.id },
+    });
+    const stored = await repository().findOneByOrFail({ id: charge.id });
+    const madeTotal = made.reduce((sum, refund) => sum + Number(refund.amount), 0);
+    expect(made).toHaveLength(1);
+    expect(madeTotal).toBe(1000);
+    expect(ours).toHaveLength(1);
+    expect(ours[0]).toEqual(
+      expect.objectContaining({ status: 'succeeded', providerRefundId: made[0].id }),
+    );
+    expect(stored.amountRefunded).toBe(madeTotal);
+    expect(stored.amountRefunded).toBeLessThanOrEqual(stored.amount);
+    expect(stored.status).toBe('partially_refunded');
+  }
+
+  it.each<[FakeFault, number]>([
+    ['refuse', 503],
+    [429, 503],
+  ])(
+    'fault %s: answers 503, nothing reserved; the retry with the same key makes it once',
+    async (fault, status) => {
+      const charge = await storedCharge();
+      const key = `fault-${String(fault)}-${Date.now()}`;
+      await stripe.setFault(fault);
+
+      const first = await clientRefunds(charge, key);
+      expect(first.status).toBe(status);
+      expect(first.body.message).toMatch(/payment provider/i);
+      // Nothing reserved: the whole charge is refundable again.
+      expect(await repository().findOneByOrFail({ id: charge.id })).toEqual(
+        expect.objectContaining({ status: 'succeeded', amountRefunded: 0 }),
+      );
+      expect(await repository().countBy({ type: 'refund', parentTransactionId: charge.id })).toBe(
+        0,
+      );
+
+      await stripe.setFault(null);
+      const retry = await clientRefunds(charge, key);
+      expect(retry.status).toBe(201);
+      await t.app.get(RefundSettlementJob).run();
+      await expectAgreement(charge);
+    },
+  );
+
+  it.each<[FakeFault]>([['reset'], ['timeout'], [500]])(
+    'fault %s: answers 202 pending (do not retry); the same key returns the same row; the job settles it once',
+    async (fault) => {
+      const charge = await storedCharge();
+      const key = `fault-${String(fault)}-${Date.now()}`;
+      await stripe.setFault(fault);
+
+      const first = await clientRefunds(charge, key);
+      expect(first.status).toBe(202);
+      expect(first.body).toEqual(
+        expect.objectContaining({ type: 'refund', status: 'pending', amount: 1000 }),
+      );
+      // The amount stays reserved: nothing more than what remains can be refunded meanwhile.
+      expect(await repository().findOneByOrFail({ id: charge.id })).toEqual(
+        expect.objectContaining({ amountRefunded: 1000 }),
+      );
+
+      // A retry with the same key (even while Stripe is still failing) is the same row, no call.
+      const calls = stripe.callsTo('/v1/refunds').length;
+      const again = await clientRefunds(charge, key);
+      expect(again.status).toBe(202);
+      expect(again.body.id).toBe(first.body.id);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(stripe.callsTo('/v1/refunds')).toHaveLength(calls);
+
+      // Still failing: the job leaves it pending and reserved.
+      const stillFailing = await t.app.get(RefundSettlementJob).run();
+      expect(stillFailing.refunds.map((r) => r.refund.id)).toContain(first.body.id);
+      expect((await repository().findOneByOrFail({ id: first.body.id })).status).toBe('pending');
+
+      await stripe.setFault(null);
+      const settled = await t.app.get(RefundSettlementJob).run();
+      expect(settled.refunds.find((r) => r.refund.id === first.body.id)?.error).toBeNull();
+      await expectAgreement(charge);
+      // Every call for this refund carried the same key: Stripe made it once.
+      const keys = new Set(
+        stripe
+          .callsTo('/v1/refunds')
+          .filter((call) => call.form.get('payment_intent') === charge.providerPaymentIntentId)
+          .map((call) => call.idempotencyKey),
+      );
+      expect(keys).toEqual(new Set([`refund-client-${key}`]));
+
+      // The client's later read (or the same key) sees the settled refund, 201.
+      const after = await clientRefunds(charge, key);
+      expect(after.status).toBe(201);
+      expect(after.body).toEqual(
+        expect.objectContaining({ id: first.body.id, status: 'succeeded' }),
+      );
+      await waitForPaymentEvents(t.app);
+    },
+  );
+
+  it('settles a keyless refund whose request died mid-call (no outcome recorded) once it is stale', async () => {
+    const charge = await storedCharge();
+    await stripe.setFault('reset');
+    const first = await t.http
+      .post(`/api/v1/payment/refund/${charge.id}`)
+      .send(refundBody)
+      .expect(202);
+    // As if the process had died before marking the outcome: no marker, recent.
+    const row = await repository().findOneByOrFail({ id: first.body.id });
+    const { outcome_unknown_since: _marker, ...rest } = row.metadata;
+    await repository().update(row.id, { metadata: rest });
+    await stripe.setFault(null);
+
+    const soon = await t.app.get(RefundSettlementJob).run();
+    expect(soon.refunds.map((r) => r.refund.id)).not.toContain(row.id);
+    const later = await t.app
+      .get(RefundSettlementJob)
+      .run({ now: new Date(Date.now() + 10 * 60_000) });
+    expect(later.refunds.map((r) => r.refund.id)).toContain(row.id);
+    await expectAgreement(charge);
+    expect(PaymentEvents.REFUND_CREATED).toBeDefined();
+  });
+
+  it('runs once per tick across instances, and skips while another run holds the lock', async () => {
+    const job = t.app.get(RefundSettlementJob);
+    const tick = new Date(Math.floor(Date.now() / 1000) * 1000 + 7_000_000);
+    expect(await job.enqueueTick(tick)).toBe(true);
+    expect(await job.enqueueTick(tick)).toBe(false);
+    const [a, b] = await Promise.all([job.run(), job.run()]);
+    expect([a.skipped, b.skipped].filter(Boolean).length).toBeLessThanOrEqual(1);
+  });
+});
