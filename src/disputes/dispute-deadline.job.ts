@@ -1,14 +1,6 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-  type OnModuleInit,
-} from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { type ScheduledJob, ScheduledJobs } from '../events/scheduled-jobs';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { CronJob } from 'cron';
 import { DataSource, In, type EntityManager, type QueryRunner } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { PaymentEvents } from '../events/payment-events';
@@ -19,7 +11,6 @@ import { toDisputeResource, type DisputeResource } from './dispute.resource';
 import { DisputeDeadlineApproachingEvent, DisputeDeadlinePassedEvent } from './disputes.events';
 import { DisputeEntity } from './entities/dispute.entity';
 import { EventOutbox } from '../events/event-outbox';
-import { JOB_SCHEMA, JobEngine } from '../events/job-engine';
 import type { DomainEvent } from '../events/payment-event-map';
 import { MetricsService } from '../metrics/metrics.service';
 
@@ -85,79 +76,31 @@ export const DEADLINE_JOB_SQL = { flag: FLAG_BATCH, warn: WARN_BATCH } as const;
  * (the engine retries it).
  */
 @Injectable()
-export class DisputeDeadlineJob
-  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
-{
+export class DisputeDeadlineJob implements OnModuleInit {
   private readonly logger = new Logger(DisputeDeadlineJob.name);
-  private cronJob?: CronJob;
-  private running?: Promise<unknown>;
+  private schedule?: ScheduledJob;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly scheduler: SchedulerRegistry,
+    private readonly scheduledJobs: ScheduledJobs,
     private readonly outbox: EventOutbox,
-    private readonly engine: JobEngine,
     private readonly metrics: MetricsService,
   ) {}
 
   onModuleInit(): void {
-    this.engine.registerTask(DISPUTE_DEADLINE_TASK, async () => {
-      const run = this.run();
-      this.running = run;
-      await run;
+    this.schedule = this.scheduledJobs.register({
+      name: DISPUTE_DEADLINE_JOB_NAME,
+      task: DISPUTE_DEADLINE_TASK,
+      cron: this.config.disputeDeadlineCron,
+      maxAttempts: 5,
+      run: () => this.run(),
     });
   }
 
-  onApplicationBootstrap(): void {
-    const cronTime = this.config.disputeDeadlineCron;
-    if (cronTime === null) return; // DISPUTE_DEADLINE_CRON=off
-    this.cronJob = CronJob.from({
-      cronTime,
-      onTick: async () => {
-        await this.enqueueTick();
-      },
-      start: true,
-      waitForCompletion: true,
-      timeZone: 'UTC',
-    });
-    this.scheduler.addCronJob(DISPUTE_DEADLINE_JOB_NAME, this.cronJob);
-  }
-
-  /** Stops the schedule and lets a run in progress finish before the database closes. */
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.cronJob?.stop();
-    await this.running;
-  }
-
-  /** One job per tick, whichever instance gets there first. */
-  async enqueueTick(tick: Date = this.currentTick()): Promise<boolean> {
-    try {
-      const rows = await this.dataSource.query<{ id: string }[]>(
-        `WITH tick AS (
-           INSERT INTO payment_scheduled_tick (job, tick) VALUES ($1, $2)
-           ON CONFLICT DO NOTHING RETURNING tick
-         ), pruned AS (
-           DELETE FROM payment_scheduled_tick WHERE job = $1 AND tick < $2::timestamptz - interval '7 days'
-         )
-         SELECT (${JOB_SCHEMA}.add_job($3, json_build_object('tick', tick), max_attempts := 5)).id
-           FROM tick`,
-        [DISPUTE_DEADLINE_JOB_NAME, tick, DISPUTE_DEADLINE_TASK],
-      );
-      return rows.length > 0;
-    } catch (error) {
-      this.logger.error({
-        msg: 'could not enqueue the dispute deadline job',
-        error: (error as Error)?.message ?? String(error),
-      });
-      return false;
-    }
-  }
-
-  /** The tick being fired, in whole seconds (instances' clocks fire within ms of each other). */
-  private currentTick(): Date {
-    const fired = this.cronJob?.lastDate() ?? new Date();
-    return new Date(Math.round(fired.getTime() / 1000) * 1000);
+  /** One job per tick, whichever instance gets there first; true when this call enqueued it. */
+  enqueueTick(tick?: Date): Promise<boolean> {
+    return this.schedule!.enqueueTick(tick);
   }
 
   /** One pass; safe to run any time and from several instances at once. Counted in payments_job_runs_total. */

@@ -6,6 +6,7 @@ import { EventOutbox } from './event-outbox';
 import { EventsService } from './events.service';
 import { JobEngine } from './job-engine';
 import { PaymentListenerRegistry } from './payment-listener.registry';
+import { ScheduledJobs } from './scheduled-jobs';
 
 /**
  * Durable domain events (DESIGN §7, §10): the outbox, delivery to each
@@ -21,6 +22,7 @@ import { PaymentListenerRegistry } from './payment-listener.registry';
     EventOutbox,
     EventDelivery,
     EventsService,
+    ScheduledJobs,
     // The outbox gauges of GET /metrics.
     {
       provide: BACKLOG_PROBE,
@@ -36,6 +38,6 @@ import { PaymentListenerRegistry } from './payment-listener.registry';
       }),
     },
   ],
-  exports: [EventOutbox, JobEngine, EventsService],
+  exports: [EventOutbox, JobEngine, EventsService, ScheduledJobs],
 })
 export class EventsModule {}

@@ -1,17 +1,8 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-  type OnModuleInit,
-} from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { type ScheduledJob, ScheduledJobs } from '../events/scheduled-jobs';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { CronJob } from 'cron';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { JOB_SCHEMA, JobEngine } from '../events/job-engine';
 import { MetricsService } from '../metrics/metrics.service';
 import { RefundReservations } from './refund-reservations';
 import { RefundsService, type RetriedRefund } from './refunds.service';
@@ -46,78 +37,32 @@ export interface SettleRunSummary {
  * session advisory lock keeps one run at a time across instances.
  */
 @Injectable()
-export class RefundSettlementJob
-  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
-{
+export class RefundSettlementJob implements OnModuleInit {
   private readonly logger = new Logger(RefundSettlementJob.name);
-  private cronJob?: CronJob;
-  private running?: Promise<unknown>;
+  private schedule?: ScheduledJob;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly scheduler: SchedulerRegistry,
-    private readonly engine: JobEngine,
+    private readonly scheduledJobs: ScheduledJobs,
     private readonly metrics: MetricsService,
     private readonly reservations: RefundReservations,
     private readonly refunds: RefundsService,
   ) {}
 
   onModuleInit(): void {
-    this.engine.registerTask(REFUND_SETTLE_TASK, async () => {
-      const run = this.run();
-      this.running = run;
-      await run;
+    this.schedule = this.scheduledJobs.register({
+      name: REFUND_SETTLE_JOB_NAME,
+      task: REFUND_SETTLE_TASK,
+      cron: this.config.refundSettleCron,
+      maxAttempts: 3,
+      run: () => this.run(),
     });
   }
 
-  onApplicationBootstrap(): void {
-    const cronTime = this.config.refundSettleCron;
-    if (cronTime === null) return; // REFUND_SETTLE_CRON=off
-    this.cronJob = CronJob.from({
-      cronTime,
-      onTick: async () => {
-        await this.enqueueTick();
-      },
-      start: true,
-      waitForCompletion: true,
-      timeZone: 'UTC',
-    });
-    this.scheduler.addCronJob(REFUND_SETTLE_JOB_NAME, this.cronJob);
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.cronJob?.stop();
-    await this.running;
-  }
-
-  /** One job per tick, whichever instance gets there first. */
-  async enqueueTick(tick: Date = this.currentTick()): Promise<boolean> {
-    try {
-      const rows = await this.dataSource.query<{ id: string }[]>(
-        `WITH tick AS (
-           INSERT INTO payment_scheduled_tick (job, tick) VALUES ($1, $2)
-           ON CONFLICT DO NOTHING RETURNING tick
-         ), pruned AS (
-           DELETE FROM payment_scheduled_tick WHERE job = $1 AND tick < $2::timestamptz - interval '7 days'
-         )
-         SELECT (${JOB_SCHEMA}.add_job($3, json_build_object('tick', tick), max_attempts := 3)).id
-           FROM tick`,
-        [REFUND_SETTLE_JOB_NAME, tick, REFUND_SETTLE_TASK],
-      );
-      return rows.length > 0;
-    } catch (error) {
-      this.logger.error({
-        msg: 'could not enqueue the refund settling job',
-        error: (error as Error)?.message ?? String(error),
-      });
-      return false;
-    }
-  }
-
-  private currentTick(): Date {
-    const fired = this.cronJob?.lastDate() ?? new Date();
-    return new Date(Math.round(fired.getTime() / 1000) * 1000);
+  /** One job per tick, whichever instance gets there first; true when this call enqueued it. */
+  enqueueTick(tick?: Date): Promise<boolean> {
+    return this.schedule!.enqueueTick(tick);
   }
 
   /** One pass; safe any time and from several instances. Counted in payments_job_runs_total. */
