@@ -5,12 +5,9 @@ import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
 import { TransactionsModule } from '../transactions/transactions.module';
 import { WebhookHandlerRegistry } from '../webhooks/webhook-handler.registry';
 import { CheckoutWebhookHandlers } from './checkout-webhook.handlers';
-import { CheckoutController } from './checkout.controller';
 import { CheckoutService } from './checkout.service';
 import { CreateCheckoutService } from './create-checkout.service';
 import { CheckoutSessionEntity } from './entities/checkout-session.entity';
-import { HomePageController } from './pages/home-page.controller';
-import { PaymentPagesController } from './pages/payment-pages.controller';
 import { PaymentWebhookHandlers } from './payment-webhook.handlers';
 
 /**
@@ -24,7 +21,6 @@ import { PaymentWebhookHandlers } from './payment-webhook.handlers';
     TransactionsModule,
     SubscriptionsModule,
   ],
-  controllers: [CheckoutController, PaymentPagesController, HomePageController],
   providers: [
     CreateCheckoutService,
     CheckoutService,

@@ -1,4 +1,5 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { PaymentController } from '../common/payment-controller.decorator';
+import { Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiKeyProtected } from '../common/openapi/api-errors.decorator';
 import { ApiIdParam } from '../common/openapi/api-fields';
@@ -12,7 +13,7 @@ import { SubscriptionsService } from './subscriptions.service';
 
 @ApiTags('subscriptions')
 @ApiKeyProtected()
-@Controller('api/v1/payment/subscriptions')
+@PaymentController('api/v1/payment/subscriptions')
 export class SubscriptionsController {
   constructor(
     private readonly subscriptions: SubscriptionsService,

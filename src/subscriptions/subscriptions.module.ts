@@ -8,7 +8,6 @@ import { SubscriptionEntity } from './entities/subscription.entity';
 import { InvoiceChargesService } from './invoice-charges.service';
 import { SubscriptionCancellationService } from './subscription-cancellation.service';
 import { SubscriptionSyncService } from './subscription-sync.service';
-import { SubscriptionsController } from './subscriptions.controller';
 import { SubscriptionsService } from './subscriptions.service';
 
 /** Subscriptions mirrored from the provider's webhooks, their invoices' charges, cancel / resume. */
@@ -17,7 +16,6 @@ import { SubscriptionsService } from './subscriptions.service';
     TypeOrmModule.forFeature([SubscriptionEntity, TransactionEntity, CheckoutSessionEntity]),
     CustomersModule,
   ],
-  controllers: [SubscriptionsController],
   providers: [
     SubscriptionsService,
     SubscriptionCancellationService,

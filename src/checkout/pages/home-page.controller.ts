@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
+import { PaymentController } from '../../common/payment-controller.decorator';
+import { Body, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../../common/openapi/api-errors.decorator';
 import { ApiHtmlPage } from '../../common/openapi/api-html.decorator';
@@ -25,7 +26,7 @@ const DEMO_PRICES = [
  */
 @ApiTags('checkout pages')
 @Public()
-@Controller()
+@PaymentController()
 export class HomePageController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
