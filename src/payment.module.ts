@@ -20,6 +20,7 @@ import { HomePageController } from './checkout/pages/home-page.controller';
 import { PaymentPagesController } from './checkout/pages/payment-pages.controller';
 import { APP_CONFIG, loadConfig, type AppConfig, type ProviderName } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { PaymentMountModule } from './common/payment-mount';
 import { CustomersModule } from './customers/customers.module';
 import { DatabaseModule } from './database/database.module';
 import { prepareSchemaOn } from './database/host-schema';
@@ -225,6 +226,7 @@ export class PaymentModule implements NestModule {
 
     const imports: NonNullable<ModuleMetadata['imports']> = [
       configModule,
+      PaymentMountModule.forRoot(prefix),
       ...(ownPool
         ? [
             DatabaseModule.forRootAsync({

@@ -34,8 +34,9 @@ export async function prepareSchemaOn(
     synchronize: false,
     dropSchema: false,
     logging: false,
-    poolSize: 1,
-    extra: { ...(options.extra as object | undefined), max: 1 },
+    // Two: the advisory lock's session and the migrations' own.
+    poolSize: 2,
+    extra: { ...(options.extra as object | undefined), max: 2 },
   } as DataSourceOptions).initialize();
   try {
     if (migrationsRun) {
