@@ -51,7 +51,7 @@ import { WebhooksModule } from './webhooks/webhooks.module';
  * - `pages`: /payment/success, /payment/cancel, /payment/status (the bundled pages)
  * - `sandbox`: /sandbox/* (the sandbox's hosted checkout and simulations; sandbox provider only)
  * - `home`: GET / and POST /demo/checkout (the demo shop)
- * - `health`: /health/live, /health/ready
+ * - `health`: /health, /health/ready
  * - `metrics`: GET /metrics (Prometheus) and the request metrics middleware
  * The OpenAPI UI (/docs) is the standalone app's (createApp); a host documents the
  * routes in its own Swagger document, or calls createOpenApiDocument(app).

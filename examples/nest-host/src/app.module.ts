@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PAYMENT_ENTITIES, PaymentModule } from 'payment-service';
 import { CreateOrderTable1700000000000 } from './create-order-table.migration';
+import { HostErrorsFilter } from './host-errors.filter';
 import { Order } from './order.entity';
 import { OrdersController } from './orders.controller';
 import { OrdersListener } from './orders.listener';
@@ -43,6 +45,6 @@ import { OrdersListener } from './orders.listener';
     }),
   ],
   controllers: [OrdersController],
-  providers: [OrdersListener],
+  providers: [OrdersListener, { provide: APP_FILTER, useClass: HostErrorsFilter }],
 })
 export class AppModule {}
