@@ -215,7 +215,7 @@ export class PaymentModule implements NestModule {
     );
     const dataSource = options.dataSource ?? {};
     const ownPool = 'url' in dataSource;
-    const hostName = !ownPool ? (dataSource as { name?: string }).name : undefined;
+    const hostName = !ownPool ? dataSource.name : undefined;
     if (hostName !== undefined && hostName !== 'default') {
       // The features inject the default data source (@InjectDataSource()).
       throw new Error(
@@ -232,7 +232,7 @@ export class PaymentModule implements NestModule {
             DatabaseModule.forRootAsync({
               inject: [ConfigModule.RESOLVED],
               useFactory: (resolved: { config: AppConfig; databaseUrl?: string | null }) => ({
-                url: resolved.databaseUrl ?? (dataSource as { url: string }).url,
+                url: resolved.databaseUrl ?? dataSource.url,
                 migrationsRun: resolved.config.migrationsRun,
               }),
             }),
