@@ -10,7 +10,6 @@ import {
 } from '@nestjs/common';
 import { RouterModule } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
-import { ScheduleModule } from '@nestjs/schedule';
 import { getOptionsToken, getStorageToken, ThrottlerStorageService } from '@nestjs/throttler';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -123,11 +122,12 @@ export interface PaymentModuleStaticOptions {
   /** Modules of the app's own run in the service's container (e.g. its payment listeners). */
   imports?: ModuleMetadata['imports'];
   /**
-   * Register @nestjs/event-emitter's and @nestjs/schedule's root modules (default true).
-   * Set false for the one the host already registers with `forRoot()` itself.
+   * Register @nestjs/event-emitter's root module (default true) for the best-effort `@OnEvent`
+   * copies of the events. Set false when the host registers `EventEmitterModule.forRoot()`
+   * itself (its emitter then carries them). No ScheduleModule is registered: the service's
+   * schedules are its own.
    */
   registerEventEmitter?: boolean;
-  registerSchedule?: boolean;
   /** Mount the request-metrics middleware on every path (the standalone app) rather than on the service's routes only. */
   metricsOnEveryRoute?: boolean;
 }
@@ -241,7 +241,6 @@ export class PaymentModule implements NestModule {
       ...(options.registerEventEmitter === false
         ? []
         : [EventEmitterModule.forRoot({ wildcard: false })]),
-      ...(options.registerSchedule === false ? [] : [ScheduleModule.forRoot()]),
       MetricsModule,
       EventsModule,
       PaymentProviderModule.forRoot(provider),
