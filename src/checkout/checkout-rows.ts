@@ -5,6 +5,7 @@ import type { CheckoutSessionSnapshot } from '../payment-provider/payment-provid
 import { recomputeCharge } from '../refunds/refund-ledger';
 import { checkoutRowIdOf } from './checkout-metadata';
 import { CheckoutSessionEntity } from './entities/checkout-session.entity';
+import { RejectedEventError } from '../webhooks/webhook-handler.registry';
 
 /** Placeholder session id of a checkout row written before the provider call (intent first). */
 export const INTENT_PREFIX = 'intent_';
@@ -116,6 +117,7 @@ export async function writeCharge(
   write: ChargeWrite,
 ): Promise<ChargeWriteResult> {
   let row = await lockCharge(manager, provider, keys);
+  refuseChargeOfAnotherPayment(row, keys);
   if (row === null) {
     if (!write.createIfMissing) return { row: null, decision: null };
     const decision = write.decide(null);
@@ -138,6 +140,7 @@ export async function writeCharge(
         decision,
       };
     row = await lockCharge(manager, provider, keys);
+    refuseChargeOfAnotherPayment(row, keys);
     if (row === null)
       throw new Error(`charge row of ${keys.paymentIntentId} conflicts but cannot be found`);
   }
@@ -148,4 +151,19 @@ export async function writeCharge(
   // succeeds after a refund of it was recorded is partially_refunded or refunded, not succeeded).
   const written = await manager.findOneByOrFail(TransactionEntity, { id: row.id });
   return { row: await recomputeCharge(manager, written), decision };
+}
+
+/** A charge id is one payment's: an event pairing it with another payment can never apply. */
+function refuseChargeOfAnotherPayment(row: TransactionEntity | null, keys: ChargeKeys): void {
+  if (
+    row !== null &&
+    keys.chargeId &&
+    row.providerChargeId === keys.chargeId &&
+    row.providerPaymentIntentId !== null &&
+    row.providerPaymentIntentId !== keys.paymentIntentId
+  ) {
+    throw new RejectedEventError(
+      `The event cannot be applied: its charge id is already recorded on another payment (charge ${keys.chargeId} belongs to ${row.providerPaymentIntentId}, transaction ${row.id}; the event says ${keys.paymentIntentId})`,
+    );
+  }
 }

@@ -18,7 +18,7 @@ import {
   type WebhookEventSource,
   type WebhookEventStatus,
 } from './entities/webhook-event.entity';
-import { WebhookHandlerRegistry } from './webhook-handler.registry';
+import { RejectedEventError, WebhookHandlerRegistry } from './webhook-handler.registry';
 
 export type WebhookOutcome = 'processed' | 'duplicate' | 'ignored' | 'rejected';
 
@@ -52,6 +52,28 @@ const PERMANENT_DATA_ERRORS = new Set([
   '22008',
   '22007',
 ]);
+
+/**
+ * Unique violations that no retry can cure (DESIGN §6.1: parked `rejected`): the event names a
+ * charge id that another payment's row already holds. Returns the reason to park it with.
+ */
+const PERMANENT_CONFLICTS: Record<string, string> = {
+  uq_payment_transaction_charge_charge: 'its charge id is already recorded on another payment',
+};
+
+function permanentConflictOf(error: unknown): Error | null {
+  if (error instanceof RejectedEventError) return error;
+  if (pgCodeOf(error) !== '23505') return null;
+  const driverError = (error as { driverError?: { constraint?: unknown; detail?: unknown } })
+    ?.driverError;
+  const reason =
+    typeof driverError?.constraint === 'string' ? PERMANENT_CONFLICTS[driverError.constraint] : '';
+  if (!reason) return null;
+  const detail = typeof driverError?.detail === 'string' ? ` (${driverError.detail})` : '';
+  const conflict = new Error(`The event cannot be applied: ${reason}${detail}`);
+  conflict.name = 'ConflictingData';
+  return conflict;
+}
 
 function pgCodeOf(error: unknown): string | undefined {
   const e = error as { code?: unknown; driverError?: { code?: unknown } };
@@ -283,6 +305,11 @@ export class WebhooksService {
     } catch (error) {
       if (PERMANENT_DATA_ERRORS.has(pgCodeOf(error) ?? '')) {
         await this.markFailed(event.id, rowId, error, 'rejected');
+        return 'rejected';
+      }
+      const conflict = permanentConflictOf(error);
+      if (conflict) {
+        await this.markFailed(event.id, rowId, conflict, 'rejected');
         return 'rejected';
       }
       await this.markFailed(event.id, rowId, error);
