@@ -4,6 +4,8 @@ import { CustomersModule } from '../customers/customers.module';
 import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
 import { TransactionsModule } from '../transactions/transactions.module';
 import { WebhookHandlerRegistry } from '../webhooks/webhook-handler.registry';
+import { SettlementJob } from '../events/settlement-job';
+import { CheckoutSettlement } from './checkout-settlement';
 import { CheckoutWebhookHandlers } from './checkout-webhook.handlers';
 import { CheckoutController } from './checkout.controller';
 import { CheckoutService } from './checkout.service';
@@ -30,6 +32,7 @@ import { PaymentWebhookHandlers } from './payment-webhook.handlers';
     CheckoutService,
     CheckoutWebhookHandlers,
     PaymentWebhookHandlers,
+    CheckoutSettlement,
   ],
   exports: [CheckoutService, CreateCheckoutService],
 })
@@ -38,9 +41,13 @@ export class CheckoutModule implements OnModuleInit {
     private readonly registry: WebhookHandlerRegistry,
     private readonly sessions: CheckoutWebhookHandlers,
     private readonly payments: PaymentWebhookHandlers,
+    private readonly settlement: SettlementJob,
+    private readonly settler: CheckoutSettlement,
   ) {}
 
   onModuleInit(): void {
+    // Checkouts whose creation had an unknown provider outcome (DESIGN §9).
+    this.settlement.register(this.settler);
     this.registry.register('checkout.completed', this.sessions.completed);
     this.registry.register('checkout.expired', this.sessions.expired);
     this.registry.register('checkout.async_payment_succeeded', this.sessions.asyncPaymentSucceeded);

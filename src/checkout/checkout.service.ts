@@ -86,9 +86,11 @@ export class CheckoutService {
   }
 
   private async find(sessionId: string): Promise<CheckoutSessionEntity> {
-    const row = await this.dataSource
-      .getRepository(CheckoutSessionEntity)
-      .findOneBy({ providerSessionId: sessionId });
+    // A 202 answered the intent's placeholder id: it keeps finding the row once settled.
+    const row = await this.dataSource.getRepository(CheckoutSessionEntity).findOne({
+      where: [{ providerSessionId: sessionId }, { intentSessionId: sessionId }],
+      order: { id: 'ASC' },
+    });
     if (!row) throw new NotFoundError('Checkout session', sessionId);
     return row;
   }

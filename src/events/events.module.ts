@@ -7,6 +7,7 @@ import { EventsService } from './events.service';
 import { JobEngine } from './job-engine';
 import { PaymentListenerRegistry } from './payment-listener.registry';
 import { ScheduledJobs } from './scheduled-jobs';
+import { SettlementJob } from './settlement-job';
 
 /**
  * Durable domain events (DESIGN §7, §10): the outbox, delivery to each
@@ -23,6 +24,7 @@ import { ScheduledJobs } from './scheduled-jobs';
     EventDelivery,
     EventsService,
     ScheduledJobs,
+    SettlementJob,
     // The outbox gauges of GET /metrics.
     {
       provide: BACKLOG_PROBE,
@@ -38,6 +40,6 @@ import { ScheduledJobs } from './scheduled-jobs';
       }),
     },
   ],
-  exports: [EventOutbox, JobEngine, EventsService, ScheduledJobs],
+  exports: [EventOutbox, JobEngine, EventsService, ScheduledJobs, SettlementJob],
 })
 export class EventsModule {}

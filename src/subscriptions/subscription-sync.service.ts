@@ -7,6 +7,7 @@ import type { ChangeOf } from '../payment-provider/payment-provider.types';
 import { TransactionEntity } from '../transactions/entities/transaction.entity';
 import type { WebhookContext } from '../webhooks/webhook-handler.registry';
 import { SubscriptionEntity } from './entities/subscription.entity';
+import { NO_PENDING_CHANGE, settlesPendingChange } from './pending-change';
 import { lockProviderSubscription } from './subscription-lock';
 import {
   decideSubscriptionChange,
@@ -65,6 +66,8 @@ export class SubscriptionSyncService {
       providerUpdatedAt: decision.providerUpdatedAt,
       customerId: customer?.id ?? row?.customerId ?? null,
       customerRef: customer?.externalRef ?? session?.externalRef ?? row?.customerRef ?? null,
+      // The provider shows the cancel / resume whose outcome we did not know: it is settled.
+      ...(settlesPendingChange(row?.pendingChange ?? null, snapshot) ? NO_PENDING_CHANGE : {}),
     };
 
     let id: number;

@@ -40,6 +40,7 @@ describe('CLI', () => {
         'applied ListIndexes1795977779566',
         'applied WebhookRejectedAndRawBody1795980774484',
         'applied Reconciliation1796000000000',
+        'applied PendingProviderOperations1796100000000',
       ].join('\n'),
       err: '',
     });
