@@ -95,13 +95,13 @@ export class SettlementJob implements OnModuleInit {
       if (!locked) return { skipped: true, results: {} };
       try {
         const results: Record<string, unknown> = {};
-        let failure: unknown = null;
+        let failure: Error | null = null;
         for (const settler of this.settlers) {
           // One feature's failure (its rows stay for the next pass) does not starve the others.
           try {
             results[settler.name] = await settler.settle(now);
           } catch (error) {
-            failure ??= error;
+            failure ??= error instanceof Error ? error : new Error(String(error));
             this.logger.error({
               msg: 'settling pass failed',
               settler: settler.name,
