@@ -120,11 +120,9 @@ export class CreateCheckoutService {
       // at the provider (its URL, or the row expired when nothing was made). A completion
       // finds the row meanwhile by the id in the session's metadata.
       if (error instanceof ProviderError) {
-        return {
-          session: await this.sessions.findOneByOrFail({ id: intent.id }),
-          replayed,
-          pending: true,
-        };
+        // (A completion webhook may have adopted the row meanwhile: then it is no longer pending.)
+        const row = await this.sessions.findOneByOrFail({ id: intent.id });
+        return { session: row, replayed, pending: isPending(row) };
       }
       throw error;
     }

@@ -375,6 +375,8 @@ describe('subscription webhooks from Stripe, in any order', () => {
           ended_at: iso(T0 + 120),
           trial_end: null,
           metadata: { stage: 'deleted' },
+          pending_change: null,
+          pending_change_requested_at: null,
         });
         expect(row.providerCustomerId).toBe(ids.customer);
         expect(row.providerUpdatedAt).toEqual(new Date((T0 + 120) * 1000));
