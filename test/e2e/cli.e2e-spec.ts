@@ -158,6 +158,17 @@ describe('CLI', () => {
       [['subscriptions'], { subscriptions: [], total: 0 }],
       [['disputes', '--status', 'open'], { disputes: [] }],
       [['refunds', 'retry-pending'], { refunds: [] }],
+      [
+        ['refunds', 'settle'],
+        {
+          skipped: false,
+          results: {
+            refunds: [],
+            subscriptions: [],
+            checkout: { found: [], expired: [], failed: [] },
+          },
+        },
+      ],
     ];
     for (const [argv, expected] of listings) {
       const result = await cli([...argv, '--json'], env);
