@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { withSessionAdvisoryLock } from '../database/advisory-lock';
 import { MetricsService } from '../metrics/metrics.service';
 import { type ScheduledJob, ScheduledJobs } from './scheduled-jobs';
 
@@ -85,39 +86,25 @@ export class SettlementJob implements OnModuleInit {
   }
 
   private async runOnce(now: Date): Promise<SettlementRun> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      const [{ locked }] = (await runner.query(
-        'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
-        [LOCK_KEY],
-      )) as { locked: boolean }[];
-      if (!locked) return { skipped: true, results: {} };
-      try {
-        const results: Record<string, unknown> = {};
-        let failure: Error | null = null;
-        for (const settler of this.settlers) {
-          // One feature's failure (its rows stay for the next pass) does not starve the others.
-          try {
-            results[settler.name] = await settler.settle(now);
-          } catch (error) {
-            failure ??= error instanceof Error ? error : new Error(String(error));
-            this.logger.error({
-              msg: 'settling pass failed',
-              settler: settler.name,
-              error: (error as Error)?.message ?? String(error),
-            });
-          }
+    const run = await withSessionAdvisoryLock(this.dataSource, LOCK_KEY, async () => {
+      const results: Record<string, unknown> = {};
+      let failure: Error | null = null;
+      for (const settler of this.settlers) {
+        // One feature's failure (its rows stay for the next pass) does not starve the others.
+        try {
+          results[settler.name] = await settler.settle(now);
+        } catch (error) {
+          failure ??= error instanceof Error ? error : new Error(String(error));
+          this.logger.error({
+            msg: 'settling pass failed',
+            settler: settler.name,
+            error: (error as Error)?.message ?? String(error),
+          });
         }
-        if (failure) throw failure;
-        return { skipped: false, results };
-      } finally {
-        await runner
-          .query('SELECT pg_advisory_unlock(hashtext($1))', [LOCK_KEY])
-          .catch(() => undefined);
       }
-    } finally {
-      await runner.release();
-    }
+      if (failure) throw failure;
+      return results;
+    });
+    return run.locked ? { skipped: false, results: run.value } : { skipped: true, results: {} };
   }
 }
