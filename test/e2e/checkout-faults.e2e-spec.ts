@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { CustomerEntity } from '../../src/customers/entities/customer.entity';
 import { CheckoutSessionEntity } from '../../src/checkout/entities/checkout-session.entity';
 import { SettlementJob } from '../../src/events/settlement-job';
-import { FakeStripeApi } from '../support/fake-stripe';
-import { createTestApp, type TestApp } from '../support/test-app';
+import type { FakeStripeApi } from '../support/fake-stripe';
+import { useStripeFaultApp } from '../support/stripe-fault-app';
+import type { TestApp } from '../support/test-app';
 
 /*
  * Checkout creation under provider faults (issue 14), intent first: the row is written before
@@ -16,25 +17,8 @@ describe('checkout creation under provider faults', () => {
   let t: TestApp;
   let stripe: FakeStripeApi;
   let apiBase: string;
-
-  beforeAll(async () => {
-    stripe = new FakeStripeApi();
-    apiBase = await stripe.start();
-    t = await createTestApp({
-      PAYMENT_PROVIDER: 'stripe',
-      STRIPE_SECRET_KEY: 'sk_test_x',
-      STRIPE_WEBHOOK_SECRET: 'whsec_test',
-      STRIPE_API_BASE: apiBase,
-      STRIPE_TIMEOUT_MS: '300',
-      REFUND_SETTLE_CRON: 'off',
-    });
-  });
-  afterAll(async () => {
-    await t.close();
-    await stripe.setFault(null);
-    await stripe.stop();
-  });
-  afterEach(() => stripe.setFault(null));
+  const setup = useStripeFaultApp();
+  beforeAll(() => ({ t, stripe, apiBase } = setup));
 
   const sessions = () => t.dataSource.getRepository(CheckoutSessionEntity);
   const body = { price_id: 'price_fake_onetime', mode: 'payment', customer_ref: 'fault-user' };

@@ -2,8 +2,9 @@ import { PaymentEvents } from '../../src/events/payment-events';
 import { waitForPaymentEvents } from '../../src/events/wait-for-payment-events';
 import { RefundSettlementJob } from '../../src/refunds/refund-settlement.job';
 import { TransactionEntity } from '../../src/transactions/entities/transaction.entity';
-import { FakeStripeApi, type FakeFault } from '../support/fake-stripe';
-import { createTestApp, type TestApp } from '../support/test-app';
+import type { FakeFault, FakeStripeApi } from '../support/fake-stripe';
+import { useStripeFaultApp } from '../support/stripe-fault-app';
+import type { TestApp } from '../support/test-app';
 
 /*
  * Fault injection (issue 14): the real `stripe` SDK against a fake api.stripe.com that
@@ -16,25 +17,8 @@ describe('refunds under provider faults', () => {
   let t: TestApp;
   let stripe: FakeStripeApi;
   let seq = 0;
-
-  beforeAll(async () => {
-    stripe = new FakeStripeApi();
-    const apiBase = await stripe.start();
-    t = await createTestApp({
-      PAYMENT_PROVIDER: 'stripe',
-      STRIPE_SECRET_KEY: 'sk_test_x',
-      STRIPE_WEBHOOK_SECRET: 'whsec_test',
-      STRIPE_API_BASE: apiBase,
-      STRIPE_TIMEOUT_MS: '300',
-      REFUND_SETTLE_CRON: 'off',
-    });
-  });
-  afterAll(async () => {
-    await t.close();
-    await stripe.setFault(null);
-    await stripe.stop();
-  });
-  afterEach(() => stripe.setFault(null));
+  const setup = useStripeFaultApp();
+  beforeAll(() => ({ t, stripe } = setup));
 
   const repository = () => t.dataSource.getRepository(TransactionEntity);
 

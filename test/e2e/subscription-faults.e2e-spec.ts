@@ -2,10 +2,9 @@ import { SettlementJob } from '../../src/events/settlement-job';
 import { waitForPaymentEvents } from '../../src/events/wait-for-payment-events';
 import { SubscriptionEntity } from '../../src/subscriptions/entities/subscription.entity';
 import { signedStripeDelivery, stripeEvent, stripeObject } from '../fixtures/stripe/events';
-import { FakeStripeApi, type FakeFault } from '../support/fake-stripe';
-import { createTestApp, type TestApp } from '../support/test-app';
-
-const SECRET = 'whsec_test';
+import type { FakeFault, FakeStripeApi } from '../support/fake-stripe';
+import { FAULT_WEBHOOK_SECRET, useStripeFaultApp } from '../support/stripe-fault-app';
+import type { TestApp } from '../support/test-app';
 
 /*
  * Cancel / resume under provider faults (issue 14), with the real `stripe` SDK against a fake
@@ -19,25 +18,8 @@ describe('cancel / resume under provider faults', () => {
   let t: TestApp;
   let stripe: FakeStripeApi;
   let seq = 0;
-
-  beforeAll(async () => {
-    stripe = new FakeStripeApi();
-    const apiBase = await stripe.start();
-    t = await createTestApp({
-      PAYMENT_PROVIDER: 'stripe',
-      STRIPE_SECRET_KEY: 'sk_test_x',
-      STRIPE_WEBHOOK_SECRET: SECRET,
-      STRIPE_API_BASE: apiBase,
-      STRIPE_TIMEOUT_MS: '300',
-      REFUND_SETTLE_CRON: 'off',
-    });
-  });
-  afterAll(async () => {
-    await t.close();
-    await stripe.setFault(null);
-    await stripe.stop();
-  });
-  afterEach(() => stripe.setFault(null));
+  const setup = useStripeFaultApp();
+  beforeAll(() => ({ t, stripe } = setup));
 
   const rows = () => t.dataSource.getRepository(SubscriptionEntity);
   const settle = () => t.app.get(SettlementJob).run();
@@ -185,7 +167,7 @@ describe('cancel / resume under provider faults', () => {
     expect(atStripe(row).cancel_at_period_end).toBe(true);
     const delivery = signedStripeDelivery(
       stripeEvent('customer.subscription.updated', atStripe(row)),
-      SECRET,
+      FAULT_WEBHOOK_SECRET,
     );
     await t.http
       .post('/api/v1/payment/webhook')
