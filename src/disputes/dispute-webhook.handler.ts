@@ -141,22 +141,25 @@ export class DisputeWebhookHandler {
       .execute();
     const wasInserted = (inserted.raw as unknown[]).length > 0;
 
-    // Inserted or not, lock the row: a concurrent delivery about the same dispute waits here.
-    const row = await repository
-      .createQueryBuilder('d')
-      .setLock('pessimistic_write')
-      .where('d.provider = :provider AND d.provider_dispute_id = :id', {
-        provider: ctx.provider,
-        id: upsert.providerDisputeId,
-      })
-      .getOneOrFail();
-
     const events: { name: PaymentEventName; type: EventClass }[] = [];
+    let rowId: number;
     if (wasInserted) {
+      // The insert holds the new row's lock until commit: nothing to select before reading it.
+      rowId = (inserted.raw as { id: number }[])[0].id;
       events.push(upsert.created);
       if (upsert.changed && upsert.changed.name !== upsert.created.name)
         events.push(upsert.changed);
     } else {
+      // Lock the row: a concurrent delivery about the same dispute waits here.
+      const row = await repository
+        .createQueryBuilder('d')
+        .setLock('pessimistic_write')
+        .where('d.provider = :provider AND d.provider_dispute_id = :id', {
+          provider: ctx.provider,
+          id: upsert.providerDisputeId,
+        })
+        .getOneOrFail();
+      rowId = row.id;
       if (row.transactionId !== null)
         transaction = await manager
           .getRepository(TransactionEntity)
@@ -176,7 +179,7 @@ export class DisputeWebhookHandler {
       events.push(apply && upsert.changed ? upsert.changed : UPDATED);
     }
 
-    const saved = await repository.findOneByOrFail({ id: row.id });
+    const saved = await repository.findOneByOrFail({ id: rowId });
     const dispute = toDisputeResource(saved);
     const transactionResource = transaction ? toTransactionResource(transaction) : null;
     for (const event of events) {
