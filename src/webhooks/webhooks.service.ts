@@ -380,7 +380,7 @@ export class WebhooksService {
   ): Promise<{ id: number; inserted: boolean } | null> {
     let rows: { id: number; inserted: boolean }[];
     try {
-      rows = (await manager.query(
+      rows = await manager.query<{ id: number; inserted: boolean }[]>(
         `INSERT INTO payment_webhook_event AS e
            (provider, provider_event_id, type, payload, raw_body, status, attempts, processed_at, occurred_at, source)
          VALUES ($1, $2, $3, $4, $5, 'processed', 1, now(), $6, $7)
@@ -398,7 +398,7 @@ export class WebhooksService {
           inbox.source,
           force,
         ],
-      )) as { id: number; inserted: boolean }[];
+      );
     } catch (error) {
       if (PERMANENT_DATA_ERRORS.has(pgCodeOf(error) ?? '') && inbox.rawBody === null)
         throw new PayloadRefusedError(error);
