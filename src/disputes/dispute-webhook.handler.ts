@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager, FindOptionsWhere } from 'typeorm';
 import { PaymentEvents, type PaymentEventName } from '../events/payment-events';
 import type { ChangeOf } from '../payment-provider/payment-provider.types';
-import { TransactionEntity } from '../transactions/entities/transaction.entity';
+import { findCharge, transactionById } from '../ledger/charge-rows';
+import type { TransactionEntity } from '../transactions/entities/transaction.entity';
 import { toTransactionResource } from '../transactions/transaction.resource';
 import type { WebhookContext } from '../webhooks/webhook-handler.registry';
 import {
@@ -161,9 +161,7 @@ export class DisputeWebhookHandler {
         .getOneOrFail();
       rowId = row.id;
       if (row.transactionId !== null)
-        transaction = await manager
-          .getRepository(TransactionEntity)
-          .findOneBy({ id: row.transactionId });
+        transaction = await transactionById(manager, row.transactionId);
       const apply = shouldApplyChange(row, upsert.incoming, ctx.occurredAt);
       const link = row.transactionId === null && transaction !== null;
       if (!apply && !link) return; // an older event: no write, no event
@@ -195,21 +193,6 @@ export class DisputeWebhookHandler {
       );
     }
   }
-}
-
-/** Our charge row for the dispute's charge or payment intent, if it is already recorded. */
-export async function findCharge(
-  manager: EntityManager,
-  provider: string,
-  ids: { providerChargeId: string | null; providerPaymentIntentId: string | null },
-): Promise<TransactionEntity | null> {
-  const where: FindOptionsWhere<TransactionEntity>[] = [];
-  if (ids.providerChargeId)
-    where.push({ provider, type: 'charge', providerChargeId: ids.providerChargeId });
-  if (ids.providerPaymentIntentId)
-    where.push({ provider, type: 'charge', providerPaymentIntentId: ids.providerPaymentIntentId });
-  if (where.length === 0) return null;
-  return manager.getRepository(TransactionEntity).findOne({ where, order: { id: 'ASC' } });
 }
 
 /** A fraud warning carries no amount: it takes its charge's. */
