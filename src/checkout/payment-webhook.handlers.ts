@@ -66,6 +66,7 @@ export class PaymentWebhookHandlers {
       { paymentIntentId: payment.id, chargeId: payment.chargeId },
       {
         createIfMissing: true,
+        locked: existing,
         decide: (current) =>
           decideChargeChange(current, { source: 'payment', outcome, occurredAt: ctx.occurredAt }),
         values: (current, decided): Partial<TransactionEntity> => ({

@@ -47,6 +47,8 @@ export interface ChargeWrite<D extends ChargeWriteDecision> {
   ): Partial<TransactionEntity>;
   /** false: only update an existing row (e.g. link a declined attempt to its expired session). */
   createIfMissing: boolean;
+  /** The row the caller already locked with the same keys (lockCharge), to spare the lookup. */
+  locked?: TransactionEntity | null;
 }
 
 export interface ChargeWriteResult<D extends ChargeWriteDecision> {
@@ -65,7 +67,7 @@ export async function writeCharge<D extends ChargeWriteDecision>(
   keys: ChargeKeys,
   write: ChargeWrite<D>,
 ): Promise<ChargeWriteResult<D>> {
-  let row = await lockCharge(manager, provider, keys);
+  let row = write.locked !== undefined ? write.locked : await lockCharge(manager, provider, keys);
   if (row === null) {
     if (!write.createIfMissing) return { row: null, decision: null };
     const decision = write.decide(null);
@@ -84,14 +86,9 @@ export async function writeCharge<D extends ChargeWriteDecision>(
       .returning('id')
       .execute();
     const id = (inserted.raw as { id: number }[])[0]?.id;
+    // A row just inserted has no refunds yet (none can name its id): nothing to recompute.
     if (id !== undefined)
-      return {
-        row: await recomputeCharge(
-          manager,
-          await manager.findOneByOrFail(TransactionEntity, { id }),
-        ),
-        decision,
-      };
+      return { row: await manager.findOneByOrFail(TransactionEntity, { id }), decision };
     row = await lockCharge(manager, provider, keys);
     if (row === null)
       throw new Error(`charge row of ${keys.paymentIntentId} conflicts but cannot be found`);

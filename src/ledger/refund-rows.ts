@@ -34,21 +34,21 @@ export async function lockChargeByProviderIds(
   provider: string,
   ids: { paymentIntentId: string | null; chargeId: string | null },
 ): Promise<TransactionEntity | null> {
-  const lock = { mode: 'pessimistic_write' as const };
-  if (ids.paymentIntentId) {
-    const byIntent = await manager.findOne(TransactionEntity, {
-      where: { provider, type: 'charge', providerPaymentIntentId: ids.paymentIntentId },
-      lock,
-    });
-    if (byIntent) return byIntent;
-  }
-  if (ids.chargeId) {
-    return manager.findOne(TransactionEntity, {
-      where: { provider, type: 'charge', providerChargeId: ids.chargeId },
-      lock,
-    });
-  }
-  return null;
+  if (!ids.paymentIntentId && !ids.chargeId) return null;
+  // One statement: the row of the payment intent first, else the row of the charge id.
+  return manager
+    .getRepository(TransactionEntity)
+    .createQueryBuilder('t')
+    .setLock('pessimistic_write')
+    .where(`t.provider = :provider AND t.type = 'charge'`, { provider })
+    .andWhere('(t.providerPaymentIntentId = :paymentIntentId OR t.providerChargeId = :chargeId)', {
+      paymentIntentId: ids.paymentIntentId ?? null,
+      chargeId: ids.chargeId ?? null,
+    })
+    .orderBy('CASE WHEN t.provider_payment_intent_id = :paymentIntentId THEN 0 ELSE 1 END', 'ASC')
+    .addOrderBy('t.id', 'ASC')
+    .limit(1)
+    .getOne();
 }
 
 /** Locks a refund row by its provider refund id. */

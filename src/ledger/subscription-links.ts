@@ -1,5 +1,4 @@
-import { IsNull, type EntityManager } from 'typeorm';
-import { TransactionEntity } from '../transactions/entities/transaction.entity';
+import type { EntityManager } from 'typeorm';
 
 /*
  * What the checkout and subscriptions features share: the link between a subscription-mode
@@ -107,7 +106,7 @@ export async function setSessionSubscription(
   );
 }
 
-/** Invoices that arrived before their subscription: their charges get the link now. */
+/** Invoices that arrived before their subscription: their charges get the link now (one statement). */
 export async function linkInvoiceChargesToSubscription(
   manager: EntityManager,
   provider: string,
@@ -115,15 +114,22 @@ export async function linkInvoiceChargesToSubscription(
   subscriptionId: number,
   values: { customerId: number | null; customerRef: string | null; planName: string | null },
 ): Promise<void> {
-  const charges = await manager.getRepository(TransactionEntity).find({
-    where: { provider, type: 'charge', providerSubscriptionId, subscriptionId: IsNull() },
-  });
-  for (const charge of charges) {
-    await manager.update(TransactionEntity, charge.id, {
+  await manager.query(
+    `UPDATE payment_transaction
+        SET subscription_id = $3,
+            customer_id = COALESCE(customer_id, $4),
+            customer_ref = COALESCE(customer_ref, $5),
+            description = COALESCE(description, $6),
+            updated_at = now()
+      WHERE provider = $1 AND type = 'charge' AND provider_subscription_id = $2
+        AND subscription_id IS NULL`,
+    [
+      provider,
+      providerSubscriptionId,
       subscriptionId,
-      customerId: charge.customerId ?? values.customerId,
-      customerRef: charge.customerRef ?? values.customerRef,
-      description: charge.description ?? values.planName,
-    });
-  }
+      values.customerId,
+      values.customerRef,
+      values.planName,
+    ],
+  );
 }
