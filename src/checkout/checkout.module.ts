@@ -1,7 +1,6 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CustomersModule } from '../customers/customers.module';
-import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
 import { TransactionsModule } from '../transactions/transactions.module';
 import { WebhookHandlerRegistry } from '../webhooks/webhook-handler.registry';
 import { SettlementJob } from '../events/settlement-job';
@@ -20,12 +19,7 @@ import { PaymentWebhookHandlers } from './payment-webhook.handlers';
  * and cancel pages, and the webhook handlers for checkout sessions and their payments.
  */
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([CheckoutSessionEntity]),
-    CustomersModule,
-    TransactionsModule,
-    SubscriptionsModule,
-  ],
+  imports: [TypeOrmModule.forFeature([CheckoutSessionEntity]), CustomersModule, TransactionsModule],
   controllers: [CheckoutController, PaymentPagesController, HomePageController],
   providers: [
     CreateCheckoutService,

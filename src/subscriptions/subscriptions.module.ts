@@ -1,6 +1,5 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { CheckoutSessionEntity } from '../checkout/entities/checkout-session.entity';
 import { CustomersModule } from '../customers/customers.module';
 import { TransactionEntity } from '../transactions/entities/transaction.entity';
 import { SettlementJob } from '../events/settlement-job';
@@ -14,10 +13,7 @@ import { SubscriptionsService } from './subscriptions.service';
 
 /** Subscriptions mirrored from the provider's webhooks, their invoices' charges, cancel / resume. */
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([SubscriptionEntity, TransactionEntity, CheckoutSessionEntity]),
-    CustomersModule,
-  ],
+  imports: [TypeOrmModule.forFeature([SubscriptionEntity, TransactionEntity]), CustomersModule],
   controllers: [SubscriptionsController],
   providers: [
     SubscriptionsService,

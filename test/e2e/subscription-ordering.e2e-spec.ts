@@ -5,7 +5,7 @@ import { OnPaymentEvent } from '../../src/events/on-payment-event.decorator';
 import { PaymentEvents } from '../../src/events/payment-events';
 import { CheckoutSessionEntity } from '../../src/checkout/entities/checkout-session.entity';
 import { SubscriptionEntity } from '../../src/subscriptions/entities/subscription.entity';
-import { SubscriptionSyncService } from '../../src/subscriptions/subscription-sync.service';
+import { linkSessionToSubscription } from '../../src/ledger/subscription-links';
 import { toSubscriptionResource } from '../../src/subscriptions/subscription.resource';
 import { TransactionEntity } from '../../src/transactions/entities/transaction.entity';
 import { toTransactionResource } from '../../src/transactions/transaction.resource';
@@ -686,7 +686,7 @@ describe('subscription webhooks from Stripe, in any order', () => {
 
       const sessionId = await insertSession('subscription-first', ids.subscription);
       const linked = await t.dataSource.transaction((manager) =>
-        t.app.get(SubscriptionSyncService).linkCheckoutSession(manager, 'stripe', {
+        linkSessionToSubscription(manager, 'stripe', {
           id: sessionId,
           providerSubscriptionId: ids.subscription,
           externalRef: 'user-from-session',
