@@ -21,6 +21,9 @@
  * service's cold start on the embedded PostgreSQL (process start → /health/ready 200,
  * its data directory already initialised; BENCH_COLD_START=0 skips it).
  *
+ * BENCH_SERVICE_NODE_ARGS adds node options to the service process, e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` for a CPU profile of it under this load.
+ *
  * BENCH_PG_URL is the server (default postgres://postgres@127.0.0.1:5432/postgres);
  * the bench creates its databases and drops them after.
  */
@@ -56,6 +59,7 @@ const COLD_START = process.env.BENCH_COLD_START !== '0';
 const SECRET = 'whsec_bench_side_by_side_secret';
 const BASE_DB = 'payments_bench_wh_baseline';
 const SERVICE_DB = 'payments_bench_wh_service';
+const SERVICE_NODE_ARGS = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const CLK_TCK = 100; // Linux clock ticks per second (USER_HZ) for /proc/<pid>/stat
 
 interface Server {
@@ -280,7 +284,12 @@ async function main(): Promise<void> {
     servers.push(
       await startServer(
         'service',
-        ['-r', path.join(__dirname, 'lib/probe.js'), path.join(ROOT, 'dist/src/main.js')],
+        [
+          ...SERVICE_NODE_ARGS,
+          '-r',
+          path.join(__dirname, 'lib/probe.js'),
+          path.join(ROOT, 'dist/src/main.js'),
+        ],
         { ...SERVICE_ENV, DATABASE_URL: serviceUrl },
         SERVICE_DB,
       ),

@@ -5,6 +5,7 @@ import { EventOutbox1795790000000 } from './1795790000000-EventOutbox';
 import { ListIndexes1795977779566 } from './1795977779566-ListIndexes';
 import { WebhookRejectedAndRawBody1795980774484 } from './1795980774484-WebhookRejectedAndRawBody';
 import { Reconciliation1796000000000 } from './1796000000000-Reconciliation';
+import { PendingProviderOperations1796100000000 } from './1796100000000-PendingProviderOperations';
 
 /**
  * Every migration, in order. A new migration file must be added here too
@@ -18,4 +19,5 @@ export const MIGRATIONS: Function[] = [
   ListIndexes1795977779566,
   WebhookRejectedAndRawBody1795980774484,
   Reconciliation1796000000000,
+  PendingProviderOperations1796100000000,
 ];

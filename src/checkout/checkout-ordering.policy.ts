@@ -1,3 +1,4 @@
+import { isOlder, laterOf } from '../ledger/mirror-ordering';
 import type { TransactionStatus } from '../transactions/entities/transaction.entity';
 import type { CheckoutStatus } from './entities/checkout-session.entity';
 
@@ -6,10 +7,6 @@ import type { CheckoutStatus } from './entities/checkout-session.entity';
  * arrive in any order, concurrently, replayed, several in one second. Unit-tested in
  * checkout-ordering.policy.spec.ts; the handlers only lock rows and follow these.
  */
-
-const later = (a: Date, b: Date | null): Date => (b !== null && b.getTime() > a.getTime() ? b : a);
-const isOlder = (occurredAt: Date, rowTime: Date | null): boolean =>
-  rowTime !== null && occurredAt.getTime() < rowTime.getTime();
 
 /** The provider's payment_status values that mean the buyer has paid (or had nothing to pay). */
 export function isSessionPaid(paymentStatus: string | null): boolean {
@@ -96,7 +93,7 @@ export function decideSessionChange(
     apply: true,
     status: target.status,
     paymentStatus: target.paymentStatus,
-    providerUpdatedAt: later(change.occurredAt, row.providerUpdatedAt),
+    providerUpdatedAt: laterOf(change.occurredAt, row.providerUpdatedAt),
     emit,
   };
 }
@@ -174,7 +171,7 @@ export function decideChargeChange(
       emit: change.outcome,
     };
   }
-  const providerUpdatedAt = later(change.occurredAt, row.providerUpdatedAt);
+  const providerUpdatedAt = laterOf(change.occurredAt, row.providerUpdatedAt);
   if (change.outcome === 'succeeded') {
     if (!isChargePaid(row.status)) {
       return { write: true, status: 'succeeded', providerUpdatedAt, emit: 'succeeded' };

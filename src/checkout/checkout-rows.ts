@@ -1,8 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { TransactionEntity } from '../transactions/entities/transaction.entity';
-import type { ChargeDecision, ChargeRowState } from './checkout-ordering.policy';
 import type { CheckoutSessionSnapshot } from '../payment-provider/payment-provider.types';
-import { recomputeCharge } from '../refunds/refund-ledger';
 import { checkoutRowIdOf } from './checkout-metadata';
 import { CheckoutSessionEntity } from './entities/checkout-session.entity';
 
@@ -61,91 +58,5 @@ export async function adoptIntent(
   return manager.findOneByOrFail(CheckoutSessionEntity, { id: row.id });
 }
 
-export interface ChargeKeys {
-  paymentIntentId: string;
-  chargeId?: string | null;
-}
-
-/** The charge row of a payment, found by payment intent or charge id (DESIGN charge rows policy). */
-export async function lockCharge(
-  manager: EntityManager,
-  provider: string,
-  keys: ChargeKeys,
-): Promise<TransactionEntity | null> {
-  const query = manager
-    .getRepository(TransactionEntity)
-    .createQueryBuilder('t')
-    .setLock('pessimistic_write')
-    .where(`t.type = 'charge' AND t.provider = :provider`, { provider });
-  if (keys.chargeId) {
-    query.andWhere('(t.providerPaymentIntentId = :pi OR t.providerChargeId = :charge)', {
-      pi: keys.paymentIntentId,
-      charge: keys.chargeId,
-    });
-  } else {
-    query.andWhere('t.providerPaymentIntentId = :pi', { pi: keys.paymentIntentId });
-  }
-  return query.orderBy('t.id', 'ASC').getOne();
-}
-
-export interface ChargeWrite {
-  decide(row: ChargeRowState | null): ChargeDecision;
-  /** The columns to insert (row null) or update, given the decision. */
-  values(
-    row: TransactionEntity | null,
-    decision: Extract<ChargeDecision, { write: true }>,
-  ): Partial<TransactionEntity>;
-  /** false: only update an existing row (e.g. link a declined attempt to its expired session). */
-  createIfMissing: boolean;
-}
-
-export interface ChargeWriteResult {
-  row: TransactionEntity | null;
-  decision: ChargeDecision | null;
-}
-
-/**
- * Inserts or updates the charge row of a payment, race-safe: the insert is ON CONFLICT DO NOTHING
- * on the unique payment intent / charge indexes; when another transaction got there first we wait
- * for its row lock and decide again on what it wrote.
- */
-export async function writeCharge(
-  manager: EntityManager,
-  provider: string,
-  keys: ChargeKeys,
-  write: ChargeWrite,
-): Promise<ChargeWriteResult> {
-  let row = await lockCharge(manager, provider, keys);
-  if (row === null) {
-    if (!write.createIfMissing) return { row: null, decision: null };
-    const decision = write.decide(null);
-    if (!decision.write) return { row: null, decision };
-    const inserted = await manager
-      .createQueryBuilder()
-      .insert()
-      .into(TransactionEntity)
-      .values({ ...write.values(null, decision), type: 'charge', provider, amountRefunded: 0 })
-      .orIgnore()
-      .returning('id')
-      .execute();
-    const id = (inserted.raw as { id: number }[])[0]?.id;
-    if (id !== undefined)
-      return {
-        row: await recomputeCharge(
-          manager,
-          await manager.findOneByOrFail(TransactionEntity, { id }),
-        ),
-        decision,
-      };
-    row = await lockCharge(manager, provider, keys);
-    if (row === null)
-      throw new Error(`charge row of ${keys.paymentIntentId} conflicts but cannot be found`);
-  }
-  const decision = write.decide(row);
-  if (!decision.write) return { row, decision };
-  await manager.update(TransactionEntity, row.id, write.values(row, decision));
-  // Whichever event arrives last, the charge is recomputed from its refunds (a payment that
-  // succeeds after a refund of it was recorded is partially_refunded or refunded, not succeeded).
-  const written = await manager.findOneByOrFail(TransactionEntity, { id: row.id });
-  return { row: await recomputeCharge(manager, written), decision };
-}
+// The charge row functions moved to the ledger (src/ledger/charge-rows.ts).
+export { lockCharge, writeCharge, type ChargeKeys } from '../ledger/charge-rows';

@@ -11,11 +11,14 @@ import {
   isSessionPaid,
   type SessionChangeKind,
 } from './checkout-ordering.policy';
-import { adoptIntent, lockSession, writeCharge } from './checkout-rows';
+import { writeCharge } from '../ledger/charge-rows';
+import { adoptIntent, lockSession } from './checkout-rows';
 import { toCheckoutSessionResource } from './checkout-session.resource';
-import { lockProviderSubscription } from '../subscriptions/subscription-lock';
-import { SubscriptionSyncService } from '../subscriptions/subscription-sync.service';
-import { subscriptionRowId } from './checkout.service';
+import {
+  linkSessionToSubscription,
+  lockProviderSubscription,
+  subscriptionRowIdOf,
+} from '../ledger/subscription-links';
 import { CheckoutCompletedEvent, CheckoutExpiredEvent } from './checkout.events';
 import { CheckoutSessionEntity } from './entities/checkout-session.entity';
 
@@ -35,10 +38,7 @@ type SessionChange =
 export class CheckoutWebhookHandlers {
   private readonly logger = new Logger(CheckoutWebhookHandlers.name);
 
-  constructor(
-    private readonly customers: CustomersService,
-    private readonly subscriptions: SubscriptionSyncService,
-  ) {}
+  constructor(private readonly customers: CustomersService) {}
 
   readonly completed = (change: ChangeOf<'checkout.completed'>, ctx: WebhookContext) =>
     this.apply(change, 'completed', ctx);
@@ -111,7 +111,7 @@ export class CheckoutWebhookHandlers {
       providerSubscriptionId,
       subscriptionId:
         session.subscriptionId ??
-        (await subscriptionRowId(manager, provider, providerSubscriptionId)),
+        (await subscriptionRowIdOf(manager, provider, providerSubscriptionId)),
       transactionId: charge?.id ?? session.transactionId,
       customerId: session.customerId ?? customer?.id ?? null,
       externalRef: customerRef,
@@ -120,7 +120,7 @@ export class CheckoutWebhookHandlers {
     });
     // Under the subscription's own lock, so a concurrent customer.subscription.created and this
     // completion cannot both miss each other's row.
-    await this.subscriptions.linkCheckoutSession(manager, provider, {
+    await linkSessionToSubscription(manager, provider, {
       id: session.id,
       providerSubscriptionId,
       externalRef: customerRef,

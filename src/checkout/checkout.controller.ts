@@ -1,6 +1,7 @@
 import { PaymentController } from '../common/payment-controller.decorator';
 import { Body, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import {
+  ApiAcceptedResponse,
   ApiCreatedResponse,
   ApiHeader,
   ApiOkResponse,
@@ -33,7 +34,7 @@ export class CheckoutController {
   @ApiOperation({
     summary: 'Start a hosted checkout for one price',
     description:
-      'Returns the URL to send the buyer to. The result arrives by webhook: listen to payment.checkout.completed, or look it up with GET /checkout/:sessionId.',
+      'Returns the URL to send the buyer to. The result arrives by webhook: listen to payment.checkout.completed, or look it up with GET /checkout/:sessionId. 503: the provider was not reached and nothing was recorded — a retry is safe. 202: the outcome at the provider is unknown — do not retry; it will be settled by the service.',
   })
   @ApiHeader({
     name: 'Idempotency-Key',
@@ -42,6 +43,12 @@ export class CheckoutController {
       'A retry with the same key and body returns the same session; the same key with another body is 409.',
   })
   @ApiCreatedResponse({ type: CreatedCheckoutResponse, headers: IDEMPOTENT_REPLAYED_HEADER })
+  @ApiAcceptedResponse({
+    type: CreatedCheckoutResponse,
+    headers: IDEMPOTENT_REPLAYED_HEADER,
+    description:
+      'The payment provider did not say whether it made the session (timeout, connection broken after sending): checkout_url is null and session_id is a temporary reference. Do not retry; it will be settled by the service within minutes — GET /api/v1/payment/checkout/{session_id} until checkout_url is there (status open), or status is expired (nothing was made: start a new checkout with a new Idempotency-Key).',
+  })
   @ApiErrors(400, 409, 413, 415, 502, 503)
   @Post()
   @HttpCode(201)
@@ -50,13 +57,20 @@ export class CheckoutController {
     @Headers(IDEMPOTENCY_KEY_HEADER) idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<CreatedCheckoutResource> {
-    const { session, replayed } = await this.createCheckout.create(body, idempotencyKey ?? null);
+    const { session, replayed, pending } = await this.createCheckout.create(
+      body,
+      idempotencyKey ?? null,
+    );
     if (replayed) response.setHeader('Idempotent-Replayed', 'true');
+    // The provider's outcome is unknown: the service settles it; the client must not retry.
+    if (pending) response.status(202);
     return toCreatedCheckoutResource(session);
   }
 
   @ApiOperation({
     summary: "A checkout session and what it produced (by the provider's session id)",
+    description:
+      "Also by the temporary session_id a 202 from POST /checkout answered: the row, once settled, shows the provider's session id and checkout_url (or status expired when nothing was made).",
   })
   @ApiOkResponse({ type: CheckoutSessionResponse })
   @ApiErrors(404)

@@ -1,9 +1,10 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CustomersModule } from '../customers/customers.module';
-import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
 import { TransactionsModule } from '../transactions/transactions.module';
 import { WebhookHandlerRegistry } from '../webhooks/webhook-handler.registry';
+import { SettlementJob } from '../events/settlement-job';
+import { CheckoutSettlement } from './checkout-settlement';
 import { CheckoutWebhookHandlers } from './checkout-webhook.handlers';
 import { CheckoutService } from './checkout.service';
 import { CreateCheckoutService } from './create-checkout.service';
@@ -15,17 +16,13 @@ import { PaymentWebhookHandlers } from './payment-webhook.handlers';
  * and cancel pages, and the webhook handlers for checkout sessions and their payments.
  */
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([CheckoutSessionEntity]),
-    CustomersModule,
-    TransactionsModule,
-    SubscriptionsModule,
-  ],
+  imports: [TypeOrmModule.forFeature([CheckoutSessionEntity]), CustomersModule, TransactionsModule],
   providers: [
     CreateCheckoutService,
     CheckoutService,
     CheckoutWebhookHandlers,
     PaymentWebhookHandlers,
+    CheckoutSettlement,
   ],
   exports: [CheckoutService, CreateCheckoutService],
 })
@@ -34,9 +31,13 @@ export class CheckoutModule implements OnModuleInit {
     private readonly registry: WebhookHandlerRegistry,
     private readonly sessions: CheckoutWebhookHandlers,
     private readonly payments: PaymentWebhookHandlers,
+    private readonly settlement: SettlementJob,
+    private readonly settler: CheckoutSettlement,
   ) {}
 
   onModuleInit(): void {
+    // Checkouts whose creation had an unknown provider outcome (DESIGN §9).
+    this.settlement.register(this.settler);
     this.registry.register('checkout.completed', this.sessions.completed);
     this.registry.register('checkout.expired', this.sessions.expired);
     this.registry.register('checkout.async_payment_succeeded', this.sessions.asyncPaymentSucceeded);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { NotFoundError } from '../common/domain-error';
-import { SubscriptionEntity } from '../subscriptions/entities/subscription.entity';
+import { subscriptionRowIdOf } from '../ledger/subscription-links';
 import type { TransactionEntity } from '../transactions/entities/transaction.entity';
 import { TransactionsService } from '../transactions/transactions.service';
 import { isChargePaid, isSessionPaid } from './checkout-ordering.policy';
@@ -27,11 +27,7 @@ export async function subscriptionRowId(
   provider: string,
   providerSubscriptionId: string | null,
 ): Promise<number | null> {
-  if (!providerSubscriptionId) return null;
-  const row = await manager
-    .getRepository(SubscriptionEntity)
-    .findOne({ where: { provider, providerSubscriptionId }, select: { id: true } });
-  return row?.id ?? null;
+  return subscriptionRowIdOf(manager, provider, providerSubscriptionId);
 }
 
 /** Reads checkout sessions: the API resource and the public status behind the success page. */
@@ -86,9 +82,11 @@ export class CheckoutService {
   }
 
   private async find(sessionId: string): Promise<CheckoutSessionEntity> {
-    const row = await this.dataSource
-      .getRepository(CheckoutSessionEntity)
-      .findOneBy({ providerSessionId: sessionId });
+    // A 202 answered the intent's placeholder id: it keeps finding the row once settled.
+    const row = await this.dataSource.getRepository(CheckoutSessionEntity).findOne({
+      where: [{ providerSessionId: sessionId }, { intentSessionId: sessionId }],
+      order: { id: 'ASC' },
+    });
     if (!row) throw new NotFoundError('Checkout session', sessionId);
     return row;
   }

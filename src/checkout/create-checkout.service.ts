@@ -7,6 +7,7 @@ import { ConflictError, ValidationError } from '../common/domain-error';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { CustomersService } from '../customers/customers.service';
 import {
+  IDEMPOTENCY_WINDOW_MS,
   InjectPaymentProvider,
   type PaymentProvider,
 } from '../payment-provider/payment-provider.interface';
@@ -27,6 +28,11 @@ export interface CreatedCheckout {
   session: CheckoutSessionEntity;
   /** true when an Idempotency-Key retry returned the session made by the first request. */
   replayed: boolean;
+  /**
+   * The provider's outcome is not known (the call timed out or broke after sending): the row is
+   * the intent, without a URL yet, and the settling job settles it (CheckoutSettlement). HTTP 202.
+   */
+  pending: boolean;
 }
 
 /**
@@ -60,27 +66,38 @@ export class CreateCheckoutService {
       const existing = await this.sessions.findOneBy({ idempotencyKey });
       if (existing) {
         const same = this.sameRequestOrConflict(existing, fingerprint);
-        if (!isIntent(same)) return { session: same, replayed: true };
+        if (!isIntent(same)) return { session: same, replayed: true, pending: false };
         // The first call's outcome is unknown (or it is still running): ask again with the
-        // same provider key, which answers the same session.
+        // same provider key, which answers the same session — while the provider remembers
+        // the key. Past that (or once settled as expired), the row is the answer.
+        if (!mayResend(same)) return { session: same, replayed: true, pending: isPending(same) };
         intent = same;
         replayed = true;
       }
     }
     if (intent === null) {
       const recorded = await this.recordIntent(request, idempotencyKey, fingerprint);
-      if (!isIntent(recorded.row)) return { session: recorded.row, replayed: true };
+      if (!isIntent(recorded.row)) return { session: recorded.row, replayed: true, pending: false };
+      if (recorded.replayed && !mayResend(recorded.row))
+        return { session: recorded.row, replayed: true, pending: isPending(recorded.row) };
       intent = recorded.row;
       replayed = recorded.replayed;
     }
 
-    let snapshot: CheckoutSessionSnapshot;
-    let customerId: number | null = null;
+    let customer: Awaited<ReturnType<CustomersService['findOrCreate']>> | null = null;
     try {
-      const customer = request.customerRef
+      customer = request.customerRef
         ? await this.customers.findOrCreate(request.customerRef, request.customerEmail ?? undefined)
         : null;
-      customerId = customer?.id ?? null;
+    } catch (error) {
+      // No checkout call was made: whatever happened to the customer (its own key makes a
+      // retry safe), the checkout itself was not sent.
+      if (!replayed) await this.sessions.delete({ id: intent.id, url: IsNull() });
+      throw error;
+    }
+    const customerId = customer?.id ?? null;
+    let snapshot: CheckoutSessionSnapshot;
+    try {
       snapshot = await this.provider.createCheckoutSession({
         mode: request.mode as CheckoutMode,
         priceId: request.priceId,
@@ -95,13 +112,21 @@ export class CreateCheckoutService {
       });
     } catch (error) {
       // Nothing made at the provider, first attempt: the intent goes (a retry starts afresh).
-      // Otherwise it stays: a completion would still find it, and it expires on its own.
-      if (!replayed && error instanceof ProviderError && error.nothingMade) {
-        await this.sessions.delete({ id: intent.id, url: IsNull() });
+      if (error instanceof ProviderError && error.nothingMade) {
+        if (!replayed) await this.sessions.delete({ id: intent.id, url: IsNull() });
+        throw error;
+      }
+      // Outcome unknown (DESIGN §9): 202 with the intent; the settling job looks the session up
+      // at the provider (its URL, or the row expired when nothing was made). A completion
+      // finds the row meanwhile by the id in the session's metadata.
+      if (error instanceof ProviderError) {
+        // (A completion webhook may have adopted the row meanwhile: then it is no longer pending.)
+        const row = await this.sessions.findOneByOrFail({ id: intent.id });
+        return { session: row, replayed, pending: isPending(row) };
       }
       throw error;
     }
-    return { session: await this.complete(intent, snapshot, customerId), replayed };
+    return { session: await this.complete(intent, snapshot, customerId), replayed, pending: false };
   }
 
   /**
@@ -113,12 +138,14 @@ export class CreateCheckoutService {
     idempotencyKey: string | null,
     fingerprint: string,
   ): Promise<{ row: CheckoutSessionEntity; replayed: boolean }> {
+    const placeholder = `${INTENT_PREFIX}${randomUUID()}`;
     const inserted = await this.sessions
       .createQueryBuilder()
       .insert()
       .values({
         provider: this.provider.name,
-        providerSessionId: `${INTENT_PREFIX}${randomUUID()}`,
+        providerSessionId: placeholder,
+        intentSessionId: placeholder,
         mode: request.mode as CheckoutMode,
         priceId: request.priceId,
         quantity: request.quantity,
@@ -208,8 +235,11 @@ export class CreateCheckoutService {
     return existing;
   }
 
-  /** The provider's answer on the intent row (unless a webhook already adopted the row). */
-  private async complete(
+  /**
+   * The provider's answer on the intent row (unless a webhook already adopted the row): by the
+   * request that asked, or by the settling job that looked the session up.
+   */
+  async complete(
     intent: CheckoutSessionEntity,
     snapshot: CheckoutSessionSnapshot,
     customerId: number | null,
@@ -244,6 +274,20 @@ export class CreateCheckoutService {
 
 /** Past the provider's longest session life (24 h): an intent never completed is expired after this. */
 export const INTENT_LIFETIME_MS = 25 * 3600_000;
+
+/** An intent still waiting for the provider's outcome: answered 202 (DESIGN §9). */
+export function isPending(row: CheckoutSessionEntity): boolean {
+  return isIntent(row) && row.status === 'open';
+}
+
+/**
+ * Whether a retry may ask the provider again with the intent's key: while the intent is open
+ * and the provider still remembers the key (past IDEMPOTENCY_WINDOW_MS the same key could make
+ * a second session; the settling job looks it up instead).
+ */
+function mayResend(row: CheckoutSessionEntity): boolean {
+  return isPending(row) && Date.now() - row.createdAt.getTime() < IDEMPOTENCY_WINDOW_MS;
+}
 
 /** A checkout row written before the provider call, that has not learnt its session yet. */
 export function isIntent(row: CheckoutSessionEntity): boolean {

@@ -7,7 +7,8 @@ import { toTransactionResource } from '../transactions/transaction.resource';
 import type { WebhookContext } from '../webhooks/webhook-handler.registry';
 import { hasCheckoutMarker, withoutMarker } from './checkout-metadata';
 import { decideChargeChange } from './checkout-ordering.policy';
-import { lockCharge, lockSession, writeCharge } from './checkout-rows';
+import { lockCharge, writeCharge } from '../ledger/charge-rows';
+import { lockSession } from './checkout-rows';
 import { TransactionFailedEvent, TransactionSucceededEvent } from './checkout.events';
 import { CheckoutSessionEntity } from './entities/checkout-session.entity';
 
@@ -65,6 +66,7 @@ export class PaymentWebhookHandlers {
       { paymentIntentId: payment.id, chargeId: payment.chargeId },
       {
         createIfMissing: true,
+        locked: existing,
         decide: (current) =>
           decideChargeChange(current, { source: 'payment', outcome, occurredAt: ctx.occurredAt }),
         values: (current, decided): Partial<TransactionEntity> => ({

@@ -43,7 +43,7 @@ export interface AppConfig {
   apiKeys: string[];
   /** null when DISPUTE_DEADLINE_CRON=off */
   disputeDeadlineCron: string | null;
-  /** The refund settling job's schedule (REFUND_SETTLE_CRON, default every minute); null when off. */
+  /** The settling job's schedule (REFUND_SETTLE_CRON, default every minute: refunds, cancel / resume, checkouts); null when off. */
   refundSettleCron: string | null;
   disputeDeadlineWarningHours: number;
   /** Reconciliation (DESIGN §6.1): missed webhooks recovered from the provider's event listing. */

@@ -75,18 +75,50 @@ export class CustomersService {
     providerCustomerId: string,
     email?: string | null,
   ): Promise<CustomerEntity> {
-    const repository = manager.getRepository(CustomerEntity);
-    await repository
-      .createQueryBuilder()
-      .insert()
-      .values({
-        provider: this.provider.name,
-        providerCustomerId,
-        externalRef: null,
-        email: email ?? null,
-      })
-      .orIgnore()
-      .execute();
-    return repository.findOneByOrFail({ provider: this.provider.name, providerCustomerId });
+    // One statement: the row inserted now, or the one already committed. A row a concurrent
+    // transaction is inserting is not in this statement's snapshot: read again after it.
+    const rows = await manager.query<CustomerRow[]>(
+      `WITH ins AS (
+         INSERT INTO payment_customer (provider, provider_customer_id, external_ref, email)
+         VALUES ($1, $2, NULL, $3)
+         ON CONFLICT ON CONSTRAINT uq_payment_customer_provider_id DO NOTHING
+         RETURNING ${CUSTOMER_COLUMNS}
+       )
+       SELECT * FROM ins
+       UNION ALL
+       SELECT ${CUSTOMER_COLUMNS} FROM payment_customer
+        WHERE provider = $1 AND provider_customer_id = $2
+       LIMIT 1`,
+      [this.provider.name, providerCustomerId, email ?? null],
+    );
+    if (rows[0]) return customerOf(rows[0]);
+    return manager
+      .getRepository(CustomerEntity)
+      .findOneByOrFail({ provider: this.provider.name, providerCustomerId });
   }
+}
+
+const CUSTOMER_COLUMNS =
+  'id, created_at, updated_at, provider, provider_customer_id, external_ref, email';
+
+interface CustomerRow {
+  id: number;
+  created_at: Date;
+  updated_at: Date;
+  provider: string;
+  provider_customer_id: string;
+  external_ref: string | null;
+  email: string | null;
+}
+
+function customerOf(row: CustomerRow): CustomerEntity {
+  return Object.assign(new CustomerEntity(), {
+    id: row.id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    provider: row.provider,
+    providerCustomerId: row.provider_customer_id,
+    externalRef: row.external_ref,
+    email: row.email,
+  });
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { type ScheduledJob, ScheduledJobs } from '../events/scheduled-jobs';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, type EntityManager, type QueryRunner } from 'typeorm';
+import { withSessionAdvisoryLock } from '../database/advisory-lock';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { PaymentEvents } from '../events/payment-events';
 import { TransactionEntity } from '../transactions/entities/transaction.entity';
@@ -115,20 +116,10 @@ export class DisputeDeadlineJob implements OnModuleInit {
   private async runOnce(options: DeadlineRunOptions): Promise<DeadlineRunSummary> {
     const now = options.now ?? new Date();
     const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      const [{ locked }] = (await runner.query(
-        'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
-        [LOCK_KEY],
-      )) as { locked: boolean }[];
-      if (!locked) {
-        this.logger.log({
-          msg: 'dispute deadline job already running on another instance; skipped',
-        });
-        return { skipped: true, flagged: [], warned: [] };
-      }
-      try {
+    const run = await withSessionAdvisoryLock(
+      this.dataSource,
+      LOCK_KEY,
+      async (runner) => {
         const flagged = await this.inBatches(
           runner,
           FLAG_BATCH,
@@ -151,20 +142,17 @@ export class DisputeDeadlineJob implements OnModuleInit {
               )
             : [];
         return { skipped: false, flagged, warned };
-      } finally {
-        // If this fails the connection is broken, and its session (with the lock) ends with it.
-        await runner
-          .query('SELECT pg_advisory_unlock(hashtext($1))', [LOCK_KEY])
-          .catch((error: unknown) => {
-            this.logger.error({
-              msg: 'could not release the dispute deadline job lock',
-              error: (error as Error)?.message ?? String(error),
-            });
-          });
-      }
-    } finally {
-      await runner.release();
-    }
+      },
+      // If this fails the connection is broken, and its session (with the lock) ends with it.
+      (error) =>
+        this.logger.error({
+          msg: 'could not release the dispute deadline job lock',
+          error: (error as Error)?.message ?? String(error),
+        }),
+    );
+    if (run.locked) return run.value;
+    this.logger.log({ msg: 'dispute deadline job already running on another instance; skipped' });
+    return { skipped: true, flagged: [], warned: [] };
   }
 
   /**

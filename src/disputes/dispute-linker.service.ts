@@ -5,7 +5,7 @@ import { EventOutbox, type EmitEvent } from '../events/event-outbox';
 import { PaymentEvents } from '../events/payment-events';
 import { TransactionEntity } from '../transactions/entities/transaction.entity';
 import { toTransactionResource } from '../transactions/transaction.resource';
-import { findCharge } from './dispute-webhook.handler';
+import { findCharge } from '../ledger/charge-rows';
 import { toDisputeResource } from './dispute.resource';
 import { DisputeUpdatedEvent } from './disputes.events';
 import { DisputeEntity } from './entities/dispute.entity';

@@ -1,3 +1,4 @@
+import { appliesInOrder } from '../ledger/mirror-ordering';
 import type { DisputeStatus } from './entities/dispute.entity';
 
 /** DESIGN §6.4: "open" means still in play — a warning, or a chargeback awaiting an outcome. */
@@ -104,10 +105,9 @@ export function shouldApplyChange(
   incoming: IncomingDisputeState,
   occurredAt: Date,
 ): boolean {
-  if (stored.providerUpdatedAt === null) return true;
-  const diff = occurredAt.getTime() - stored.providerUpdatedAt.getTime();
-  if (diff !== 0) return diff > 0;
-  if (incoming.kind === 'fraud_warning')
-    return !(stored.actionable === false && incoming.actionable);
-  return progressOf(incoming.providerStatus) >= progressOf(stored.providerStatus);
+  return appliesInOrder(occurredAt, stored.providerUpdatedAt, () =>
+    incoming.kind === 'fraud_warning'
+      ? !(stored.actionable === false && incoming.actionable)
+      : progressOf(incoming.providerStatus) >= progressOf(stored.providerStatus),
+  );
 }

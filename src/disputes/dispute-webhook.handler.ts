@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager, FindOptionsWhere } from 'typeorm';
 import { PaymentEvents, type PaymentEventName } from '../events/payment-events';
 import type { ChangeOf } from '../payment-provider/payment-provider.types';
-import { TransactionEntity } from '../transactions/entities/transaction.entity';
+import { findCharge, transactionById } from '../ledger/charge-rows';
+import type { TransactionEntity } from '../transactions/entities/transaction.entity';
 import { toTransactionResource } from '../transactions/transaction.resource';
 import type { WebhookContext } from '../webhooks/webhook-handler.registry';
 import {
@@ -141,26 +141,27 @@ export class DisputeWebhookHandler {
       .execute();
     const wasInserted = (inserted.raw as unknown[]).length > 0;
 
-    // Inserted or not, lock the row: a concurrent delivery about the same dispute waits here.
-    const row = await repository
-      .createQueryBuilder('d')
-      .setLock('pessimistic_write')
-      .where('d.provider = :provider AND d.provider_dispute_id = :id', {
-        provider: ctx.provider,
-        id: upsert.providerDisputeId,
-      })
-      .getOneOrFail();
-
     const events: { name: PaymentEventName; type: EventClass }[] = [];
+    let rowId: number;
     if (wasInserted) {
+      // The insert holds the new row's lock until commit: nothing to select before reading it.
+      rowId = (inserted.raw as { id: number }[])[0].id;
       events.push(upsert.created);
       if (upsert.changed && upsert.changed.name !== upsert.created.name)
         events.push(upsert.changed);
     } else {
+      // Lock the row: a concurrent delivery about the same dispute waits here.
+      const row = await repository
+        .createQueryBuilder('d')
+        .setLock('pessimistic_write')
+        .where('d.provider = :provider AND d.provider_dispute_id = :id', {
+          provider: ctx.provider,
+          id: upsert.providerDisputeId,
+        })
+        .getOneOrFail();
+      rowId = row.id;
       if (row.transactionId !== null)
-        transaction = await manager
-          .getRepository(TransactionEntity)
-          .findOneBy({ id: row.transactionId });
+        transaction = await transactionById(manager, row.transactionId);
       const apply = shouldApplyChange(row, upsert.incoming, ctx.occurredAt);
       const link = row.transactionId === null && transaction !== null;
       if (!apply && !link) return; // an older event: no write, no event
@@ -176,7 +177,7 @@ export class DisputeWebhookHandler {
       events.push(apply && upsert.changed ? upsert.changed : UPDATED);
     }
 
-    const saved = await repository.findOneByOrFail({ id: row.id });
+    const saved = await repository.findOneByOrFail({ id: rowId });
     const dispute = toDisputeResource(saved);
     const transactionResource = transaction ? toTransactionResource(transaction) : null;
     for (const event of events) {
@@ -192,21 +193,6 @@ export class DisputeWebhookHandler {
       );
     }
   }
-}
-
-/** Our charge row for the dispute's charge or payment intent, if it is already recorded. */
-export async function findCharge(
-  manager: EntityManager,
-  provider: string,
-  ids: { providerChargeId: string | null; providerPaymentIntentId: string | null },
-): Promise<TransactionEntity | null> {
-  const where: FindOptionsWhere<TransactionEntity>[] = [];
-  if (ids.providerChargeId)
-    where.push({ provider, type: 'charge', providerChargeId: ids.providerChargeId });
-  if (ids.providerPaymentIntentId)
-    where.push({ provider, type: 'charge', providerPaymentIntentId: ids.providerPaymentIntentId });
-  if (where.length === 0) return null;
-  return manager.getRepository(TransactionEntity).findOne({ where, order: { id: 'ASC' } });
 }
 
 /** A fraud warning carries no amount: it takes its charge's. */

@@ -8,6 +8,7 @@ import { EventsService } from './events.service';
 import { JobEngine } from './job-engine';
 import { PaymentListenerRegistry } from './payment-listener.registry';
 import { ScheduledJobs } from './scheduled-jobs';
+import { SettlementJob } from './settlement-job';
 
 /**
  * Durable domain events (DESIGN §7, §10): the outbox, delivery to each
@@ -24,6 +25,7 @@ import { ScheduledJobs } from './scheduled-jobs';
     EventDelivery,
     EventsService,
     ScheduledJobs,
+    SettlementJob,
     // ScheduledJobs starts and stops its own cron jobs (no @Cron decorators): a registry of the
     // service's own, no ScheduleModule.forRoot() — a host's @Cron jobs never run twice.
     SchedulerRegistry,
@@ -42,6 +44,6 @@ import { ScheduledJobs } from './scheduled-jobs';
       }),
     },
   ],
-  exports: [EventOutbox, JobEngine, EventsService, ScheduledJobs],
+  exports: [EventOutbox, JobEngine, EventsService, ScheduledJobs, SettlementJob],
 })
 export class EventsModule {}

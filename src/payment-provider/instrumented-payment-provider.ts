@@ -7,6 +7,8 @@ const PROVIDER_CALLS = [
   'createCheckoutSession',
   'retrievePayment',
   'createRefund',
+  'findRefund',
+  'findCheckoutSession',
   'cancelSubscriptionAtPeriodEnd',
   'resumeSubscription',
   'createCustomer',

@@ -5,6 +5,8 @@ import type {
   CreateCustomerInput,
   CreateRefundInput,
   CustomerSnapshot,
+  FindCheckoutSessionInput,
+  FindRefundInput,
   ListEventsInput,
   PaymentSnapshot,
   ProviderEventPage,
@@ -20,6 +22,14 @@ export const PAYMENT_PROVIDER = Symbol('PAYMENT_PROVIDER');
 
 /** `@InjectPaymentProvider() private readonly provider: PaymentProvider` */
 export const InjectPaymentProvider = (): ParameterDecorator => Inject(PAYMENT_PROVIDER);
+
+/**
+ * How long after the first attempt a mutating call may be re-sent with the same idempotency key
+ * and be made at most once. Stripe keeps a key for 24 hours; past that the same key is a new
+ * request, so a call whose outcome is still unknown is looked up instead (findRefund,
+ * findCheckoutSession) — never re-sent blindly. An hour of margin for clocks and slow settling.
+ */
+export const IDEMPOTENCY_WINDOW_MS = 23 * 3600_000;
 
 /** Request headers as Node gives them. */
 export type RequestHeaders = Record<string, string | string[] | undefined>;
@@ -56,6 +66,22 @@ export interface PaymentProvider {
    * @param input.idempotencyKey derived from our refund row or the client's key: a retry never refunds twice.
    */
   createRefund(input: CreateRefundInput): Promise<RefundSnapshot>;
+
+  /**
+   * Looks up a refund we asked for, among the refunds of the payment, by our reference in its
+   * metadata: how a refund whose outcome stayed unknown past the idempotency window
+   * (IDEMPOTENCY_WINDOW_MS) is settled without risking a second refund.
+   * @returns the refund, or null when the provider never made it.
+   */
+  findRefund(input: FindRefundInput): Promise<RefundSnapshot | null>;
+
+  /**
+   * Looks up a checkout session we asked for, by our reference in its metadata, among the
+   * sessions created since a time: how a checkout whose creation had an unknown outcome is
+   * settled (its URL learnt, or its row expired when nothing was made).
+   * @returns the session, or null when the provider never made it.
+   */
+  findCheckoutSession(input: FindCheckoutSessionInput): Promise<CheckoutSessionSnapshot | null>;
 
   /**
    * Schedules the subscription to end at the end of its current period (it stays active until then).

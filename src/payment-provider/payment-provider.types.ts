@@ -245,6 +245,23 @@ export interface CreateRefundInput {
   idempotencyKey: string;
 }
 
+/** Finds a refund we asked for among the refunds of one payment (PaymentProvider.findRefund). */
+export interface FindRefundInput {
+  /** The payment the refund was made against: its payment intent, or failing that its charge. */
+  paymentIntentId: string | null;
+  chargeId: string | null;
+  /** Every pair must be in the refund's metadata (our row id, which we sent with it). */
+  metadata: Metadata;
+}
+
+/** Finds a checkout session we asked for (PaymentProvider.findCheckoutSession). */
+export interface FindCheckoutSessionInput {
+  /** Sessions created before this time are not looked at (the listing is bounded by it). */
+  createdSince: Date;
+  /** Every pair must be in the session's metadata (our checkout row id, which we sent with it). */
+  metadata: Metadata;
+}
+
 export interface CreateCustomerInput {
   externalRef: string;
   email?: string;

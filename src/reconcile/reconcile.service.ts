@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { withSessionAdvisoryLock } from '../database/advisory-lock';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import {
@@ -142,31 +143,19 @@ export class ReconcileService {
       settled: [],
       durationMs: 0,
     };
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      const [{ locked }] = (await runner.query(
-        'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
-        [LOCK_KEY],
-      )) as { locked: boolean }[];
-      if (!locked) {
-        this.logger.log({ msg: 'reconciliation already running on another instance; skipped' });
-        return { ...summary, skipped: true, durationMs: Date.now() - started };
-      }
-      try {
-        await this.reconcile(runner, options.trigger ?? 'cli', summary);
-      } finally {
-        await runner
-          .query('SELECT pg_advisory_unlock(hashtext($1))', [LOCK_KEY])
-          .catch((error: unknown) =>
-            this.logger.error({
-              msg: 'could not release the reconciliation lock',
-              error: (error as Error)?.message ?? String(error),
-            }),
-          );
-      }
-    } finally {
-      await runner.release();
+    const run = await withSessionAdvisoryLock(
+      this.dataSource,
+      LOCK_KEY,
+      (runner) => this.reconcile(runner, options.trigger ?? 'cli', summary),
+      (error) =>
+        this.logger.error({
+          msg: 'could not release the reconciliation lock',
+          error: (error as Error)?.message ?? String(error),
+        }),
+    );
+    if (!run.locked) {
+      this.logger.log({ msg: 'reconciliation already running on another instance; skipped' });
+      return { ...summary, skipped: true, durationMs: Date.now() - started };
     }
     summary.durationMs = Date.now() - started;
     this.logger.log({

@@ -297,6 +297,34 @@ export class RefundReservations {
   }
 
   /**
+   * The provider has no such refund, looked up after its idempotency window (every attempt
+   * ended long ago): it was never made. The row becomes `failed` with that reason and the
+   * charge is recomputed without it. Returns the row as it stands.
+   */
+  async markNeverMade(reserved: TransactionEntity): Promise<TransactionEntity> {
+    this.logger.warn({
+      msg: 'refund with an unknown outcome was never made at the provider; marked failed',
+      refund_id: reserved.id,
+    });
+    return this.dataSource.transaction(async (manager) => {
+      const charge = await lockTransaction(manager, reserved.parentTransactionId as number);
+      const row = await lockRefundById(manager, reserved.provider, reserved.id);
+      if (!row) return reserved;
+      if (row.providerRefundId !== null || row.status !== 'pending') return row;
+      await manager.update(TransactionEntity, row.id, {
+        status: 'failed',
+        metadata: {
+          ...row.metadata,
+          failure_code: 'conflict',
+          failure_message: `Refund ${row.id} was never made by the payment provider (its outcome was unknown, and the provider had no such refund when it was looked up); nothing was refunded — send a new request with a new Idempotency-Key`,
+        },
+      });
+      await recomputeCharge(manager, charge);
+      return manager.findOneByOrFail(TransactionEntity, { id: row.id });
+    });
+  }
+
+  /**
    * The provider may have made the refund (timeout, reset after sending, 5xx):
    * the row stays `pending` with its amount reserved and is marked for the
    * settling job, which re-sends it with the row's own key until it is settled.

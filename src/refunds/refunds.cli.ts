@@ -1,6 +1,7 @@
 import { Command, Option, SubCommand } from 'nest-commander';
 import { AppCommand, parseWholeNumber } from '../cli/cli-command';
 import { formatTable } from '../cli/table';
+import { SettlementJob } from '../events/settlement-job';
 import { toTransactionResource } from '../transactions/transaction.resource';
 import { RefundsService } from './refunds.service';
 
@@ -47,10 +48,46 @@ export class RefundsRetryPendingCommand extends AppCommand {
   }
 }
 
+/** "3 settled" for a list, "found 1, expired 0" for a summary of lists. */
+function describeSettled(result: unknown): string {
+  if (Array.isArray(result)) return `${result.length} settled`;
+  if (result && typeof result === 'object')
+    return Object.entries(result)
+      .map(([key, value]) => `${key} ${Array.isArray(value) ? value.length : String(value)}`)
+      .join(', ');
+  return String(result);
+}
+
+@SubCommand({
+  name: 'settle',
+  description:
+    'run the settling job once: refunds, cancel/resume and checkout creations whose provider outcome is unknown',
+})
+export class RefundsSettleCommand extends AppCommand {
+  @Option({ flags: '--json', description: 'print JSON instead of a summary' })
+  parseJson(): boolean {
+    return true;
+  }
+
+  async run(_args: string[], options: { json?: boolean }) {
+    const run = await (await this.service(SettlementJob)).run();
+    if (options.json) return this.cli.json(run);
+    if (run.skipped) {
+      this.cli.out('another instance is running the settling job right now; nothing done');
+      return;
+    }
+    this.cli.out(
+      Object.entries(run.results)
+        .map(([settler, result]) => `${settler}: ${describeSettled(result)}`)
+        .join('\n'),
+    );
+  }
+}
+
 @Command({
   name: 'refunds',
   description: 'refund maintenance (see its commands)',
-  subCommands: [RefundsRetryPendingCommand],
+  subCommands: [RefundsRetryPendingCommand, RefundsSettleCommand],
 })
 export class RefundsCommand extends AppCommand {
   run(): Promise<void> {
@@ -59,4 +96,4 @@ export class RefundsCommand extends AppCommand {
 }
 
 /** This feature's `payments` commands (listed in src/cli/commands.ts). */
-export const refundCommands = [RefundsCommand, RefundsRetryPendingCommand];
+export const refundCommands = [RefundsCommand, RefundsRetryPendingCommand, RefundsSettleCommand];

@@ -3,6 +3,7 @@ import { DomainError, ValidationError, type ErrorCode } from '../common/domain-e
 import type { DomainEvent } from '../events/payment-event-map';
 import { PaymentEvents } from '../events/payment-events';
 import {
+  IDEMPOTENCY_WINDOW_MS,
   InjectPaymentProvider,
   type PaymentProvider,
 } from '../payment-provider/payment-provider.interface';
@@ -118,12 +119,20 @@ export class RefundsService {
     return this.settle(stale);
   }
 
-  /** Sends each refund again with its own key; used by the settling job and the CLI. */
-  async settle(stale: TransactionEntity[]): Promise<RetriedRefund[]> {
+  /**
+   * Settles each refund: sent again with its own key while the provider still remembers the key
+   * (IDEMPOTENCY_WINDOW_MS since the row, and so its first call, was made); past that, looked up
+   * at the provider by our row id in its metadata instead, so it is never made twice. Used by
+   * the settling job and the CLI.
+   */
+  async settle(stale: TransactionEntity[], now: Date = new Date()): Promise<RetriedRefund[]> {
     const results: RetriedRefund[] = [];
     for (const refund of stale) {
       try {
-        const { refund: settled } = await this.send(refund, true);
+        const { refund: settled } =
+          now.getTime() - refund.createdAt.getTime() >= IDEMPOTENCY_WINDOW_MS
+            ? await this.lookUp(refund)
+            : await this.send(refund, true);
         results.push({
           refund: settled,
           error: isSettling(settled) ? (settled.metadata.last_provider_error ?? null) : null,
@@ -173,6 +182,30 @@ export class RefundsService {
       !retry || confirmed.firstAnswer
         ? [this.refundCreated(confirmed.refund, confirmed.charge)]
         : [],
+    );
+    return { refund: recorded.refund, charge: recorded.charge, settling: false };
+  }
+
+  /**
+   * Past the idempotency window: the provider's list of the payment's refunds says whether it
+   * made this one (our row id in its metadata). Found: recorded as a re-send's answer would be.
+   * Not found: it was never made (every attempt ended long ago), so the row fails and its
+   * amount is released.
+   */
+  private async lookUp(
+    refund: TransactionEntity,
+  ): Promise<{ refund: TransactionEntity; charge: TransactionEntity; settling: boolean }> {
+    const snapshot = await this.provider.findRefund({
+      paymentIntentId: refund.providerPaymentIntentId,
+      chargeId: refund.providerChargeId,
+      metadata: { [REFUND_ROW_METADATA_KEY]: String(refund.id) },
+    });
+    if (snapshot === null) {
+      const failed = await this.reservations.markNeverMade(refund);
+      return { refund: failed, charge: await this.reservations.chargeOf(failed), settling: false };
+    }
+    const recorded = await this.reservations.confirm(refund, snapshot, (confirmed) =>
+      confirmed.firstAnswer ? [this.refundCreated(confirmed.refund, confirmed.charge)] : [],
     );
     return { refund: recorded.refund, charge: recorded.charge, settling: false };
   }

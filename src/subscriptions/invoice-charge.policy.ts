@@ -1,3 +1,4 @@
+import { isOlder, laterOf } from '../ledger/mirror-ordering';
 import type { TransactionStatus } from '../transactions/entities/transaction.entity';
 
 /*
@@ -40,9 +41,7 @@ export function decideInvoiceCharge(
   if (row === null) {
     return { write: true, insert: true, status, providerUpdatedAt: occurredAt };
   }
-  const rowTime = row.providerUpdatedAt?.getTime() ?? Number.NEGATIVE_INFINITY;
-  const providerUpdatedAt =
-    occurredAt.getTime() >= rowTime ? occurredAt : (row.providerUpdatedAt as Date);
+  const providerUpdatedAt = laterOf(occurredAt, row.providerUpdatedAt);
   const rowPaid = PAID_STATUSES.includes(row.status);
   if (outcome === 'paid') {
     return {
@@ -53,6 +52,6 @@ export function decideInvoiceCharge(
     };
   }
   if (rowPaid) return { write: false, reason: 'already_paid' };
-  if (occurredAt.getTime() < rowTime) return { write: false, reason: 'stale' };
+  if (isOlder(occurredAt, row.providerUpdatedAt)) return { write: false, reason: 'stale' };
   return { write: true, insert: false, status, providerUpdatedAt };
 }

@@ -1,3 +1,4 @@
+import { laterOf, orderOf } from '../ledger/mirror-ordering';
 import type { SubscriptionSnapshot } from '../payment-provider/payment-provider.types';
 import type { SubscriptionEntity, SubscriptionStatus } from './entities/subscription.entity';
 
@@ -143,21 +144,19 @@ export function decideSubscriptionChange(
   }
 
   const incomingEnded = isEnded(fields.status);
-  const rowTime = row.providerUpdatedAt?.getTime() ?? Number.NEGATIVE_INFINITY;
-  const eventTime = incoming.occurredAt.getTime();
-  const sameSecond = eventTime === rowTime;
+  const order = orderOf(incoming.occurredAt, row.providerUpdatedAt);
+  const sameSecond = order === 'same';
 
   if (isEnded(row.status) && !incomingEnded) return { apply: false, reason: 'ended' };
   const endsLiveRow = incomingEnded && !isEnded(row.status);
   if (!endsLiveRow) {
-    if (eventTime < rowTime) return { apply: false, reason: 'stale' };
+    if (order === 'older') return { apply: false, reason: 'stale' };
     if (sameSecond && incoming.action === 'created' && !sameMirroredState(row, fields)) {
       return { apply: false, reason: 'created_after_later_change' };
     }
   }
 
-  const providerUpdatedAt =
-    eventTime >= rowTime ? incoming.occurredAt : (row.providerUpdatedAt as Date);
+  const providerUpdatedAt = laterOf(incoming.occurredAt, row.providerUpdatedAt);
   let event: SubscriptionEventKind = 'updated';
   // Announced when the row becomes canceled, and again when the event that canceled it is replayed.
   if (cancels && (row.status !== 'canceled' || sameSecond)) event = 'canceled';

@@ -1,13 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { IsNull, type EntityManager } from 'typeorm';
-import { CheckoutSessionEntity } from '../checkout/entities/checkout-session.entity';
 import { CustomersService } from '../customers/customers.service';
 import { PaymentEvents } from '../events/payment-events';
 import type { ChangeOf } from '../payment-provider/payment-provider.types';
-import { TransactionEntity } from '../transactions/entities/transaction.entity';
+import {
+  linkInvoiceChargesToSubscription,
+  lockProviderSubscription,
+  sessionOfSubscription,
+  setSessionSubscription,
+} from '../ledger/subscription-links';
 import type { WebhookContext } from '../webhooks/webhook-handler.registry';
 import { SubscriptionEntity } from './entities/subscription.entity';
-import { lockProviderSubscription } from './subscription-lock';
+import { NO_PENDING_CHANGE, settlesPendingChange } from './pending-change';
 import {
   decideSubscriptionChange,
   type SubscriptionAction,
@@ -56,15 +59,14 @@ export class SubscriptionSyncService {
     const customer = snapshot.customerId
       ? await this.customers.ensureFromProvider(manager, snapshot.customerId)
       : null;
-    const session = await manager.getRepository(CheckoutSessionEntity).findOne({
-      where: { provider: ctx.provider, providerSubscriptionId: snapshot.id },
-      order: { id: 'ASC' },
-    });
+    const session = await sessionOfSubscription(manager, ctx.provider, snapshot.id);
     const values = {
       ...decision.fields,
       providerUpdatedAt: decision.providerUpdatedAt,
       customerId: customer?.id ?? row?.customerId ?? null,
       customerRef: customer?.externalRef ?? session?.externalRef ?? row?.customerRef ?? null,
+      // The provider shows the cancel / resume whose outcome we did not know: it is settled.
+      ...(settlesPendingChange(row?.pendingChange ?? null, snapshot) ? NO_PENDING_CHANGE : {}),
     };
 
     let id: number;
@@ -75,70 +77,17 @@ export class SubscriptionSyncService {
         providerSubscriptionId: snapshot.id,
       });
       id = (inserted.identifiers[0] as { id: number }).id;
-      await this.linkInvoiceCharges(manager, ctx.provider, snapshot.id, id, values);
+      await linkInvoiceChargesToSubscription(manager, ctx.provider, snapshot.id, id, values);
     } else {
       id = row.id;
       await repository.update(id, values);
     }
     if (session && session.subscriptionId !== id) {
-      await manager.update(CheckoutSessionEntity, session.id, { subscriptionId: id });
+      await setSessionSubscription(manager, session.id, id);
     }
 
     const saved = await repository.findOneByOrFail({ id });
     this.announce(decision.emit, saved, row?.status ?? saved.status, change, ctx);
-  }
-
-  /**
-   * For the checkout feature, when a subscription-mode session completes (inside its webhook
-   * transaction, after storing the session's provider subscription id): links the session to
-   * our subscription row if it exists already, and gives the subscription the session's
-   * customer_ref when it has none. Whichever of the two events comes second makes the link;
-   * the shared lock keeps them from missing each other.
-   * @returns our subscription row id, or null while the subscription's event has not arrived
-   */
-  async linkCheckoutSession(
-    manager: EntityManager,
-    provider: string,
-    session: Pick<CheckoutSessionEntity, 'id' | 'providerSubscriptionId' | 'externalRef'>,
-  ): Promise<number | null> {
-    if (!session.providerSubscriptionId) return null;
-    await lockProviderSubscription(manager, provider, session.providerSubscriptionId);
-    const row = await manager.getRepository(SubscriptionEntity).findOneBy({
-      provider,
-      providerSubscriptionId: session.providerSubscriptionId,
-    });
-    if (!row) return null;
-    await manager.update(CheckoutSessionEntity, session.id, { subscriptionId: row.id });
-    if (row.customerRef === null && session.externalRef) {
-      await manager.update(SubscriptionEntity, row.id, { customerRef: session.externalRef });
-      await manager.update(
-        TransactionEntity,
-        { provider, type: 'charge', subscriptionId: row.id, customerRef: IsNull() },
-        { customerRef: session.externalRef },
-      );
-    }
-    return row.id;
-  }
-
-  /** Invoices that arrived before their subscription: their charges get the link now. */
-  private async linkInvoiceCharges(
-    manager: EntityManager,
-    provider: string,
-    providerSubscriptionId: string,
-    subscriptionId: number,
-    values: Pick<SubscriptionEntity, 'customerId' | 'customerRef' | 'planName'>,
-  ): Promise<void> {
-    const charges = await manager.getRepository(TransactionEntity).find({
-      where: { provider, type: 'charge', providerSubscriptionId, subscriptionId: IsNull() },
-    });
-    for (const charge of charges) {
-      await manager.update(TransactionEntity, charge.id, {
-        subscriptionId,
-        customerId: charge.customerId ?? values.customerId,
-        customerRef: charge.customerRef ?? values.customerRef,
-        description: charge.description ?? values.planName,
-      });
-    }
   }
 
   private announce(

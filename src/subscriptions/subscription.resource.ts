@@ -21,6 +21,13 @@ export interface SubscriptionResource {
   ended_at: string | null;
   trial_end: string | null;
   metadata: Record<string, string>;
+  /**
+   * A cancel (`cancel_at_period_end`) or `resume` asked of the provider whose outcome is not
+   * known yet (the API answered 202): the service settles it; null when nothing is pending.
+   */
+  pending_change: SubscriptionEntity['pendingChange'];
+  /** When the pending change was asked for; null when nothing is pending. */
+  pending_change_requested_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -46,6 +53,8 @@ export function toSubscriptionResource(row: SubscriptionEntity): SubscriptionRes
     ended_at: iso(row.endedAt),
     trial_end: iso(row.trialEnd),
     metadata: row.metadata,
+    pending_change: row.pendingChange,
+    pending_change_requested_at: iso(row.pendingChangeRequestedAt),
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };

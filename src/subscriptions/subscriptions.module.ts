@@ -1,8 +1,8 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { CheckoutSessionEntity } from '../checkout/entities/checkout-session.entity';
 import { CustomersModule } from '../customers/customers.module';
 import { TransactionEntity } from '../transactions/entities/transaction.entity';
+import { SettlementJob } from '../events/settlement-job';
 import { WebhookHandlerRegistry } from '../webhooks/webhook-handler.registry';
 import { SubscriptionEntity } from './entities/subscription.entity';
 import { InvoiceChargesService } from './invoice-charges.service';
@@ -12,10 +12,7 @@ import { SubscriptionsService } from './subscriptions.service';
 
 /** Subscriptions mirrored from the provider's webhooks, their invoices' charges, cancel / resume. */
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([SubscriptionEntity, TransactionEntity, CheckoutSessionEntity]),
-    CustomersModule,
-  ],
+  imports: [TypeOrmModule.forFeature([SubscriptionEntity, TransactionEntity]), CustomersModule],
   providers: [
     SubscriptionsService,
     SubscriptionCancellationService,
@@ -29,9 +26,13 @@ export class SubscriptionsModule implements OnModuleInit {
     private readonly registry: WebhookHandlerRegistry,
     private readonly sync: SubscriptionSyncService,
     private readonly invoices: InvoiceChargesService,
+    private readonly cancellation: SubscriptionCancellationService,
+    private readonly settlement: SettlementJob,
   ) {}
 
   onModuleInit(): void {
+    // Cancels / resumes whose provider outcome is unknown (DESIGN §9).
+    this.settlement.register({ name: 'subscriptions', settle: () => this.cancellation.settle() });
     this.registry.register('subscription.changed', (change, ctx) => this.sync.handle(change, ctx));
     this.registry.register('subscription.deleted', (change, ctx) => this.sync.handle(change, ctx));
     this.registry.register('invoice.paid', (change, ctx) => this.invoices.handle(change, ctx));

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { FindOptionsWhere, Repository } from 'typeorm';
+import { Not, IsNull, type FindOptionsWhere, type Repository } from 'typeorm';
 import { NotFoundError } from '../common/domain-error';
 import { listRows, type ListRequest, type ListResult } from '../common/list-query';
 import type { Page } from '../common/pagination';
@@ -45,6 +45,15 @@ export class SubscriptionsService {
       if (filter.status) qb.andWhere('t.status = :status', { status: filter.status });
       if (filter.customerRef)
         qb.andWhere('t.customer_ref = :customerRef', { customerRef: filter.customerRef });
+    });
+  }
+
+  /** Subscriptions with a cancel / resume whose provider outcome is unknown, oldest first. */
+  withPendingChange(limit: number): Promise<SubscriptionEntity[]> {
+    return this.subscriptions.find({
+      where: { pendingChange: Not(IsNull()) },
+      order: { pendingChangeRequestedAt: 'ASC', id: 'ASC' },
+      take: limit,
     });
   }
 

@@ -26,6 +26,18 @@ export interface WebhookContext {
   emit: EmitEvent;
 }
 
+/**
+ * Thrown by a handler when the event's data can never be applied (DESIGN §6.1), e.g. a payment
+ * whose charge id another payment already holds: the inbox parks the event `rejected` with this
+ * message and answers 2xx, so the provider stops retrying and an operator sees it.
+ */
+export class RejectedEventError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RejectedEventError';
+  }
+}
+
 export type ChangeHandler<K extends ChangeKind> = (
   change: ChangeOf<K>,
   context: WebhookContext,

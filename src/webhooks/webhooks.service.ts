@@ -18,7 +18,7 @@ import {
   type WebhookEventSource,
   type WebhookEventStatus,
 } from './entities/webhook-event.entity';
-import { WebhookHandlerRegistry } from './webhook-handler.registry';
+import { RejectedEventError, WebhookHandlerRegistry } from './webhook-handler.registry';
 
 export type WebhookOutcome = 'processed' | 'duplicate' | 'ignored' | 'rejected';
 
@@ -34,6 +34,8 @@ export class WebhookProcessingError extends Error {
 }
 
 const MAX_ERROR_LENGTH = 2000;
+/** How many committed event ids the duplicate shortcut remembers (~100 bytes each). */
+const RECENT_EVENT_IDS = 50_000;
 /** The inbox's provider_event_id column. */
 const MAX_EVENT_ID_LENGTH = 255;
 
@@ -52,6 +54,28 @@ const PERMANENT_DATA_ERRORS = new Set([
   '22008',
   '22007',
 ]);
+
+/**
+ * Unique violations that no retry can cure (DESIGN §6.1: parked `rejected`): the event names a
+ * charge id that another payment's row already holds. Returns the reason to park it with.
+ */
+const PERMANENT_CONFLICTS: Record<string, string> = {
+  uq_payment_transaction_charge_charge: 'its charge id is already recorded on another payment',
+};
+
+function permanentConflictOf(error: unknown): Error | null {
+  if (error instanceof RejectedEventError) return error;
+  if (pgCodeOf(error) !== '23505') return null;
+  const driverError = (error as { driverError?: { constraint?: unknown; detail?: unknown } })
+    ?.driverError;
+  const reason =
+    typeof driverError?.constraint === 'string' ? PERMANENT_CONFLICTS[driverError.constraint] : '';
+  if (!reason) return null;
+  const detail = typeof driverError?.detail === 'string' ? ` (${driverError.detail})` : '';
+  const conflict = new Error(`The event cannot be applied: ${reason}${detail}`);
+  conflict.name = 'ConflictingData';
+  return conflict;
+}
 
 function pgCodeOf(error: unknown): string | undefined {
   const e = error as { code?: unknown; driverError?: { code?: unknown } };
@@ -76,6 +100,10 @@ export function inboxEventId(id: string): string {
 @Injectable()
 export class WebhooksService {
   private readonly logger = new Logger(WebhooksService.name);
+  /** Answers redeliveries of recently committed events without a database round trip. */
+  private readonly recent = new RecentIds(RECENT_EVENT_IDS);
+  /** Events being processed by a request of this process: their copies wait for the outcome. */
+  private readonly inflight = new Map<string, Promise<boolean>>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -111,19 +139,60 @@ export class WebhooksService {
     event: ProviderEvent,
     source: WebhookEventSource,
     // The delivered bytes, kept when jsonb cannot hold the payload; a listed event is its payload.
-    rawBody: Buffer = Buffer.from(JSON.stringify(event.payload)),
+    rawBody?: Buffer,
+  ): Promise<WebhookOutcome> {
+    const key = inboxEventId(event.id);
+    // A redelivery of an event this process committed: answered before the database.
+    if (this.recent.has(key)) {
+      this.metrics.webhookHandled(event.type, 'duplicate');
+      return 'duplicate';
+    }
+    // A copy of an event another request of this process is processing: once that one
+    // commits, this copy is a duplicate; if it fails, this copy takes its own turn.
+    const running = this.inflight.get(key);
+    if (running && (await running)) {
+      this.metrics.webhookHandled(event.type, 'duplicate');
+      return 'duplicate';
+    }
+    let settle!: (committed: boolean) => void;
+    const mine = new Promise<boolean>((resolve) => (settle = resolve));
+    if (!this.inflight.has(key)) this.inflight.set(key, mine);
+    let committed = false;
+    try {
+      const outcome = await this.ingestOnce(event, source, rawBody);
+      committed = outcome === 'processed' || outcome === 'duplicate' || outcome === 'ignored';
+      if (committed) this.recent.add(key);
+      return outcome;
+    } finally {
+      if (this.inflight.get(key) === mine) this.inflight.delete(key);
+      settle(committed);
+    }
+  }
+
+  private async ingestOnce(
+    event: ProviderEvent,
+    source: WebhookEventSource,
+    rawBody: Buffer | undefined,
   ): Promise<WebhookOutcome> {
     try {
       // An event whose envelope can never be valid (an id too long for any provider, a time
       // out of range) is kept for an operator and acknowledged.
       const envelopeProblem = envelopeProblemOf(event);
       if (envelopeProblem) {
-        await this.store(event, source, rawBody, { status: 'rejected', error: envelopeProblem });
+        await this.store(event, source, rawBody ?? payloadBytes(event), {
+          status: 'rejected',
+          error: envelopeProblem,
+        });
         this.metrics.webhookHandled(event.type, 'rejected');
         return 'rejected';
       }
-      await this.store(event, source, rawBody);
-      const outcome = await this.process(event);
+      let outcome: WebhookOutcome;
+      if (event.change) {
+        outcome = await this.process(event, { source, rawBody });
+      } else {
+        await this.store(event, source, rawBody ?? payloadBytes(event));
+        outcome = 'ignored';
+      }
       this.metrics.webhookHandled(event.type, outcome);
       return outcome;
     } catch (error) {
@@ -149,7 +218,11 @@ export class WebhooksService {
       ? (JSON.parse(stored.rawBody.toString('utf8')) as Record<string, unknown>)
       : row.payload;
     const event = this.provider.interpretEvent(payload);
-    return this.process(event, { force: true });
+    return this.process(event, {
+      source: row.source,
+      rawBody: stored.rawBody ?? undefined,
+      force: true,
+    });
   }
 
   async list(filter: {
@@ -243,20 +316,30 @@ export class WebhooksService {
     throw new WebhookProcessingError(id, error);
   }
 
+  /**
+   * Processes an event with a change, in one transaction whose first statement claims it:
+   * the inbox insert is the dedupe and the lock. A new event is inserted already `processed`
+   * (the transaction commits all or nothing); a stored one not yet processed (failed, rejected,
+   * or any with `force`) is updated and locked; a processed or ignored one returns nothing, a
+   * duplicate. A concurrent delivery of the same event waits on the row until this commits.
+   */
   private async process(
     event: ProviderEvent,
-    options: { force?: boolean } = {},
+    options: { source: WebhookEventSource; rawBody?: Buffer; force?: boolean },
   ): Promise<WebhookOutcome> {
     const change = event.change;
     if (!change) return 'ignored';
     let pending: DomainEvent[] = [];
-    let rowId: number | undefined;
-    try {
-      const done = await this.dataSource.transaction(async (manager) => {
-        const row = await this.lockRow(manager, event.id);
-        rowId = row.id;
-        if (!options.force && (row.status === 'processed' || row.status === 'ignored'))
-          return false;
+    let inbox: InboxValues = this.inboxValues(
+      event,
+      options.source,
+      JSON.stringify(event.payload),
+      null,
+    );
+    const run = () =>
+      this.dataSource.transaction(async (manager) => {
+        const claimed = await this.claim(manager, inbox, options.force ?? false);
+        if (!claimed) return false;
         pending = [];
         const handler = this.registry.handlerFor(change.kind);
         await handler(change, {
@@ -265,53 +348,103 @@ export class WebhooksService {
           eventId: event.id,
           eventType: event.type,
           occurredAt: event.occurredAt,
-          rerun: row.status !== 'received',
+          rerun: !claimed.inserted,
           emit: (name, payload) => pending.push({ name, payload }),
         });
         await this.outbox.record(manager, pending);
-        await manager.update(WebhookEventEntity, row.id, {
-          status: 'processed',
-          attempts: () => 'attempts + 1',
-          processedAt: new Date(),
-          lastError: null,
-        });
         return true;
       });
+    try {
+      let done: boolean;
+      try {
+        done = await run();
+      } catch (error) {
+        if (!(error instanceof PayloadRefusedError)) throw error;
+        // jsonb refused the payload (a NUL character, a lone surrogate): the row keeps `{}`
+        // and the exact bytes.
+        inbox = { ...inbox, payload: '{}', rawBody: options.rawBody ?? payloadBytes(event) };
+        done = await run();
+      }
       if (!done) return 'duplicate';
       this.outbox.publishCommitted(pending);
       return 'processed';
     } catch (error) {
       if (PERMANENT_DATA_ERRORS.has(pgCodeOf(error) ?? '')) {
-        await this.markFailed(event.id, rowId, error, 'rejected');
+        await this.markFailed(event.id, undefined, error, 'rejected', inbox);
         return 'rejected';
       }
-      await this.markFailed(event.id, rowId, error);
+      const conflict = permanentConflictOf(error);
+      if (conflict) {
+        await this.markFailed(event.id, undefined, conflict, 'rejected', inbox);
+        return 'rejected';
+      }
+      await this.markFailed(event.id, undefined, error, 'failed', inbox);
       throw new WebhookProcessingError(event.id, error);
     }
   }
 
-  private async lockRow(
-    manager: EntityManager,
-    providerEventId: string,
-  ): Promise<WebhookEventEntity> {
-    const row = await manager
-      .getRepository(WebhookEventEntity)
-      .createQueryBuilder('e')
-      .setLock('pessimistic_write')
-      .where('e.provider = :provider AND e.provider_event_id = :providerEventId', {
-        provider: this.provider.name,
-        providerEventId: inboxEventId(providerEventId),
-      })
-      .getOne();
-    if (!row) throw new Error(`inbox row for ${providerEventId} vanished`);
-    return row;
+  private inboxValues(
+    event: ProviderEvent,
+    source: WebhookEventSource,
+    payload: string,
+    rawBody: Buffer | null,
+  ): InboxValues {
+    return {
+      providerEventId: inboxEventId(event.id),
+      type: event.type.slice(0, 128),
+      payload,
+      rawBody,
+      occurredAt: validDate(event.occurredAt) ? event.occurredAt : new Date(),
+      source,
+    };
   }
 
+  /** The claim (one statement); null: already processed or ignored, a duplicate. */
+  private async claim(
+    manager: EntityManager,
+    inbox: InboxValues,
+    force: boolean,
+  ): Promise<{ id: number; inserted: boolean } | null> {
+    let rows: { id: number; inserted: boolean }[];
+    try {
+      rows = await manager.query<{ id: number; inserted: boolean }[]>(
+        `INSERT INTO payment_webhook_event AS e
+           (provider, provider_event_id, type, payload, raw_body, status, attempts, processed_at, occurred_at, source)
+         VALUES ($1, $2, $3, $4, $5, 'processed', 1, now(), $6, $7)
+         ON CONFLICT ON CONSTRAINT uq_payment_webhook_event_provider_id DO UPDATE
+           SET status = 'processed', attempts = e.attempts + 1, processed_at = now(), last_error = NULL
+           WHERE e.status NOT IN ('processed', 'ignored') OR $8
+         RETURNING e.id, (e.xmax = 0) AS inserted`,
+        [
+          this.provider.name,
+          inbox.providerEventId,
+          inbox.type,
+          inbox.payload,
+          inbox.rawBody,
+          inbox.occurredAt,
+          inbox.source,
+          force,
+        ],
+      );
+    } catch (error) {
+      if (PERMANENT_DATA_ERRORS.has(pgCodeOf(error) ?? '') && inbox.rawBody === null)
+        throw new PayloadRefusedError(error);
+      throw error;
+    }
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Records a failure after the processing transaction rolled back. With `inbox` (the claim was
+   * rolled back with it) the row is inserted when missing; a row another delivery of the same
+   * event processed meanwhile stays processed.
+   */
   private async markFailed(
     providerEventId: string,
     rowId: number | undefined,
     error: unknown,
     status: 'failed' | 'rejected' = 'failed',
+    inbox?: InboxValues,
   ): Promise<void> {
     const message = (
       error instanceof Error ? `${error.name}: ${error.message}` : String(error)
@@ -321,6 +454,28 @@ export class WebhooksService {
       error instanceof Error ? error.stack : undefined,
     );
     try {
+      if (inbox) {
+        await this.dataSource.query(
+          `INSERT INTO payment_webhook_event AS e
+             (provider, provider_event_id, type, payload, raw_body, status, attempts, last_error, occurred_at, source)
+           VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9)
+           ON CONFLICT ON CONSTRAINT uq_payment_webhook_event_provider_id DO UPDATE
+             SET status = EXCLUDED.status, last_error = EXCLUDED.last_error, attempts = e.attempts + 1
+             WHERE e.status <> 'processed'`,
+          [
+            this.provider.name,
+            inbox.providerEventId,
+            inbox.type,
+            inbox.payload,
+            inbox.rawBody,
+            status,
+            message,
+            inbox.occurredAt,
+            inbox.source,
+          ],
+        );
+        return;
+      }
       await this.dataSource
         .createQueryBuilder()
         .update(WebhookEventEntity)
@@ -361,4 +516,45 @@ function envelopeProblemOf(event: ProviderEvent): string | null {
   }
   if (!validDate(event.occurredAt)) return 'event time (created) is out of range';
   return null;
+}
+
+/** The inbox columns of one event, as the claim and the failure record write them. */
+interface InboxValues {
+  providerEventId: string;
+  type: string;
+  /** JSON text of the payload, or `{}` when jsonb refused it. */
+  payload: string;
+  /** The exact bytes, kept only when jsonb refused the payload. */
+  rawBody: Buffer | null;
+  occurredAt: Date;
+  source: WebhookEventSource;
+}
+
+/** jsonb refused the payload in the claim: the transaction is retried with the raw bytes. */
+class PayloadRefusedError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('the payload cannot be stored as jsonb');
+  }
+}
+
+/** A listed event's bytes are its payload. */
+function payloadBytes(event: ProviderEvent): Buffer {
+  return Buffer.from(JSON.stringify(event.payload));
+}
+
+/** Event ids this process committed (processed, ignored or found so), oldest dropped first. */
+class RecentIds {
+  private readonly ids = new Set<string>();
+  constructor(private readonly capacity: number) {}
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+  add(id: string): void {
+    if (this.ids.has(id)) return;
+    this.ids.add(id);
+    if (this.ids.size > this.capacity) {
+      const oldest = this.ids.values().next().value;
+      if (oldest !== undefined) this.ids.delete(oldest);
+    }
+  }
 }

@@ -172,7 +172,22 @@ describe('checkout on the Stripe adapter (e2e)', () => {
     ).toBe(before);
   });
 
-  it('answers 502 without leaking details when Stripe fails on its side', async () => {
+  it('answers 502 without leaking details when Stripe refuses our credentials (a definite answer)', async () => {
+    stripe.override = () => ({
+      status: 401,
+      body: {
+        error: { type: 'invalid_request_error', message: 'Invalid API Key provided: sk_test_x' },
+      },
+    });
+    const response = await t.http
+      .post('/api/v1/payment/checkout')
+      .send({ price_id: 'price_fake_onetime', mode: 'payment' })
+      .expect(502);
+    expect(response.body.message).toContain('Payment provider rejected our credentials');
+    expect(JSON.stringify(response.body)).not.toContain('sk_test_x');
+  });
+
+  it('answers 202 (outcome unknown; do not retry) without leaking details when Stripe fails with a 500', async () => {
     stripe.override = () => ({
       status: 500,
       body: { error: { type: 'api_error', message: 'sk_test_x exploded' } },
@@ -180,8 +195,13 @@ describe('checkout on the Stripe adapter (e2e)', () => {
     const response = await t.http
       .post('/api/v1/payment/checkout')
       .send({ price_id: 'price_fake_onetime', mode: 'payment' })
-      .expect(502);
-    expect(response.body.message).toContain('Payment provider error');
+      .expect(202);
+    expect(response.body).toEqual(
+      expect.objectContaining({
+        session_id: expect.stringMatching(/^intent_/),
+        checkout_url: null,
+      }),
+    );
     expect(JSON.stringify(response.body)).not.toContain('sk_test_x');
   });
 });

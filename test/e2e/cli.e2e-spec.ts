@@ -40,6 +40,7 @@ describe('CLI', () => {
         'applied ListIndexes1795977779566',
         'applied WebhookRejectedAndRawBody1795980774484',
         'applied Reconciliation1796000000000',
+        'applied PendingProviderOperations1796100000000',
       ].join('\n'),
       err: '',
     });
@@ -157,6 +158,17 @@ describe('CLI', () => {
       [['subscriptions'], { subscriptions: [], total: 0 }],
       [['disputes', '--status', 'open'], { disputes: [] }],
       [['refunds', 'retry-pending'], { refunds: [] }],
+      [
+        ['refunds', 'settle'],
+        {
+          skipped: false,
+          results: {
+            refunds: [],
+            subscriptions: [],
+            checkout: { found: [], expired: [], failed: [] },
+          },
+        },
+      ],
     ];
     for (const [argv, expected] of listings) {
       const result = await cli([...argv, '--json'], env);

@@ -46,6 +46,11 @@ function normalise(value: unknown): unknown {
     const out: Row = {};
     for (const [key, inner] of Object.entries(value as Row)) {
       if (['id', 'created_at', 'updated_at', 'createdAt', 'updatedAt'].includes(key)) continue;
+      // The placeholder a checkout row had before the provider's answer (intent first): random.
+      if (key === 'intent_session_id' && typeof inner === 'string') {
+        out[key] = inner.replace(/^intent_.*/, 'intent_…');
+        continue;
+      }
       if (/(_id|Id)$/.test(key) && (typeof inner === 'number' || /^\d+$/.test(String(inner))))
         continue;
       out[key] = normalise(inner);

@@ -2,8 +2,9 @@ import { PaymentEvents } from '../../src/events/payment-events';
 import { waitForPaymentEvents } from '../../src/events/wait-for-payment-events';
 import { RefundSettlementJob } from '../../src/refunds/refund-settlement.job';
 import { TransactionEntity } from '../../src/transactions/entities/transaction.entity';
-import { FakeStripeApi, type FakeFault } from '../support/fake-stripe';
-import { createTestApp, type TestApp } from '../support/test-app';
+import type { FakeFault, FakeStripeApi } from '../support/fake-stripe';
+import { useStripeFaultApp } from '../support/stripe-fault-app';
+import type { TestApp } from '../support/test-app';
 
 /*
  * Fault injection (issue 14): the real `stripe` SDK against a fake api.stripe.com that
@@ -16,25 +17,8 @@ describe('refunds under provider faults', () => {
   let t: TestApp;
   let stripe: FakeStripeApi;
   let seq = 0;
-
-  beforeAll(async () => {
-    stripe = new FakeStripeApi();
-    const apiBase = await stripe.start();
-    t = await createTestApp({
-      PAYMENT_PROVIDER: 'stripe',
-      STRIPE_SECRET_KEY: 'sk_test_x',
-      STRIPE_WEBHOOK_SECRET: 'whsec_test',
-      STRIPE_API_BASE: apiBase,
-      STRIPE_TIMEOUT_MS: '300',
-      REFUND_SETTLE_CRON: 'off',
-    });
-  });
-  afterAll(async () => {
-    await t.close();
-    await stripe.setFault(null);
-    await stripe.stop();
-  });
-  afterEach(() => stripe.setFault(null));
+  const setup = useStripeFaultApp();
+  beforeAll(() => ({ t, stripe } = setup));
 
   const repository = () => t.dataSource.getRepository(TransactionEntity);
 
@@ -192,6 +176,61 @@ describe('refunds under provider faults', () => {
     expect(later.refunds.map((r) => r.refund.id)).toContain(row.id);
     await expectAgreement(charge);
     expect(PaymentEvents.REFUND_CREATED).toBeDefined();
+  });
+
+  /** As if the refund's first call had been made a day ago: past Stripe's 24 h idempotency window. */
+  const ageRefund = (id: number) =>
+    t.dataSource.query(
+      `UPDATE payment_transaction SET created_at = now() - interval '24 hours' WHERE id = $1`,
+      [id],
+    );
+
+  it('past the idempotency window, looks a pending refund up instead of sending it again (made: recorded once)', async () => {
+    const charge = await storedCharge();
+    await stripe.setFault('reset');
+    const first = await clientRefunds(charge, `fault-window-${Date.now()}`);
+    expect(first.status).toBe(202);
+    await stripe.setFault(null);
+    await ageRefund(first.body.id);
+
+    const posts = stripe.callsTo('/v1/refunds').length;
+    const run = await t.app.get(RefundSettlementJob).run();
+    expect(run.refunds.find((r) => r.refund.id === first.body.id)?.error).toBeNull();
+    // No second POST /v1/refunds: Stripe would take the old key as a new request.
+    expect(stripe.callsTo('/v1/refunds')).toHaveLength(posts);
+    expect(
+      stripe.calls.some(
+        (call) =>
+          call.method === 'GET' &&
+          call.path === '/v1/refunds' &&
+          call.query.get('payment_intent') === charge.providerPaymentIntentId,
+      ),
+    ).toBe(true);
+    await expectAgreement(charge);
+  });
+
+  it('past the idempotency window, a pending refund the provider never made fails and frees its amount', async () => {
+    const charge = await storedCharge();
+    // 500 without processing: the outcome is unknown, but nothing was refunded.
+    stripe.override = (call) =>
+      call.method === 'POST' && call.path === '/v1/refunds'
+        ? { status: 500, body: { error: { type: 'api_error', message: 'boom' } } }
+        : undefined;
+    const first = await clientRefunds(charge, `fault-never-${Date.now()}`);
+    stripe.override = null;
+    expect(first.status).toBe(202);
+    await ageRefund(first.body.id);
+
+    const posts = stripe.callsTo('/v1/refunds').length;
+    await t.app.get(RefundSettlementJob).run();
+    expect(stripe.callsTo('/v1/refunds')).toHaveLength(posts);
+    expect(refundedAtStripe(charge)).toHaveLength(0);
+    const refund = await repository().findOneByOrFail({ id: first.body.id });
+    expect(refund.status).toBe('failed');
+    expect(refund.metadata.failure_message).toMatch(/never made/);
+    expect(await repository().findOneByOrFail({ id: charge.id })).toEqual(
+      expect.objectContaining({ status: 'succeeded', amountRefunded: 0 }),
+    );
   });
 
   it('runs once per tick across instances, and skips while another run holds the lock', async () => {

@@ -5,7 +5,7 @@ import { OnPaymentEvent } from '../../src/events/on-payment-event.decorator';
 import { PaymentEvents } from '../../src/events/payment-events';
 import { CheckoutSessionEntity } from '../../src/checkout/entities/checkout-session.entity';
 import { SubscriptionEntity } from '../../src/subscriptions/entities/subscription.entity';
-import { SubscriptionSyncService } from '../../src/subscriptions/subscription-sync.service';
+import { linkSessionToSubscription } from '../../src/ledger/subscription-links';
 import { toSubscriptionResource } from '../../src/subscriptions/subscription.resource';
 import { TransactionEntity } from '../../src/transactions/entities/transaction.entity';
 import { toTransactionResource } from '../../src/transactions/transaction.resource';
@@ -375,6 +375,8 @@ describe('subscription webhooks from Stripe, in any order', () => {
           ended_at: iso(T0 + 120),
           trial_end: null,
           metadata: { stage: 'deleted' },
+          pending_change: null,
+          pending_change_requested_at: null,
         });
         expect(row.providerCustomerId).toBe(ids.customer);
         expect(row.providerUpdatedAt).toEqual(new Date((T0 + 120) * 1000));
@@ -684,7 +686,7 @@ describe('subscription webhooks from Stripe, in any order', () => {
 
       const sessionId = await insertSession('subscription-first', ids.subscription);
       const linked = await t.dataSource.transaction((manager) =>
-        t.app.get(SubscriptionSyncService).linkCheckoutSession(manager, 'stripe', {
+        linkSessionToSubscription(manager, 'stripe', {
           id: sessionId,
           providerSubscriptionId: ids.subscription,
           externalRef: 'user-from-session',

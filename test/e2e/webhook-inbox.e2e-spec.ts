@@ -277,6 +277,54 @@ describe('webhook inbox with Stripe-signed events (e2e)', () => {
     );
   });
 
+  it('never remembers a failure: copies of a failing event all fail, a later redelivery processes it once', async () => {
+    const { sessionId, paymentIntentId } = await ourCheckout();
+    const event = stripeEvent(
+      'checkout.session.completed',
+      completedSession(sessionId, paymentIntentId),
+    );
+    const delivery = signedStripeDelivery(event, SECRET);
+    const send = () => t.http.post(WEBHOOK).set(delivery.headers).send(delivery.body);
+    await t.dataSource.query(`
+      CREATE FUNCTION test_refuse_checkout_2() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'checkout table refused the write'; END $$;
+      CREATE TRIGGER test_refuse_checkout_2 BEFORE UPDATE ON payment_checkout_session
+        FOR EACH ROW EXECUTE FUNCTION test_refuse_checkout_2();`);
+    try {
+      // Copies that arrive while the first is in flight do not take its failure for a success.
+      const failed = await Promise.all(Array.from({ length: 5 }, send));
+      expect(failed.map((r) => r.status >= 500)).toEqual(Array(5).fill(true));
+    } finally {
+      await t.dataSource.query(
+        'DROP TRIGGER test_refuse_checkout_2 ON payment_checkout_session; DROP FUNCTION test_refuse_checkout_2();',
+      );
+    }
+    const afterFailures = await inboxRow(event.id);
+    expect(afterFailures?.status).toBe('failed');
+    expect(afterFailures?.last_error).toContain('checkout table refused the write');
+
+    const redelivered = await send().expect(200);
+    expect(redelivered.body.outcome).toBe('processed');
+    expect(await inboxRow(event.id)).toEqual({
+      status: 'processed',
+      attempts: (afterFailures?.attempts ?? 0) + 1,
+      last_error: null,
+    });
+    // Later copies are duplicates (answered without a second processing).
+    const copies = await Promise.all(Array.from({ length: 5 }, send));
+    expect(copies.map((r) => [r.status, r.body.outcome])).toEqual(
+      Array(5).fill([200, 'duplicate']),
+    );
+    expect((await inboxRow(event.id))?.attempts).toBe((afterFailures?.attempts ?? 0) + 1);
+    expect(await chargeRows(paymentIntentId)).toHaveLength(1);
+    expect(
+      await t.dataSource.query(
+        `SELECT name FROM payment_outbox WHERE provider_event_id = $1 ORDER BY id`,
+        [event.id],
+      ),
+    ).toEqual([{ name: PaymentEvents.CHECKOUT_COMPLETED }]);
+  });
+
   it('reaches the same final state whether the payment or the checkout completion arrives first', async () => {
     const a = await ourCheckout();
     const b = await ourCheckout();

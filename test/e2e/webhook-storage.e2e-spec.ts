@@ -99,6 +99,35 @@ describe('webhook inbox stores every verified delivery', () => {
     expect((await rows().findOneByOrFail({ providerEventId: id })).status).toBe('rejected');
   });
 
+  it('parks a payment whose charge id is already on another payment as rejected, with the reason', async () => {
+    const n = ++seq;
+    const charge = `ch_shared_${n}`;
+    const first = stripeObject('payment-intent.succeeded', {
+      id: `pi_owner_${n}`,
+      latest_charge: charge,
+      customer: null,
+      metadata: { payment_service: 'checkout' },
+    });
+    const owner = await send(
+      JSON.stringify(stripeEvent('payment_intent.succeeded', first, { id: `evt_owner_${n}` })),
+    );
+    expect(owner.body.outcome).toBe('processed');
+
+    const id = `evt_shared_charge_${n}`;
+    const second = stripeObject('payment-intent.succeeded', {
+      id: `pi_other_${n}`,
+      latest_charge: charge,
+      customer: null,
+      metadata: { payment_service: 'checkout' },
+    });
+    const res = await send(JSON.stringify(stripeEvent('payment_intent.succeeded', second, { id })));
+    expect(res.status).toBe(200);
+    expect(res.body.outcome).toBe('rejected');
+    const row = await rows().findOneByOrFail({ providerEventId: id });
+    expect(row.status).toBe('rejected');
+    expect(row.lastError).toMatch(/charge id is already recorded on another payment/);
+  });
+
   it('keeps the exact bytes of an event jsonb cannot hold (a NUL character), and answers 2xx', async () => {
     const id = `evt_nul_${++seq}`;
     const payload = JSON.stringify(

@@ -155,9 +155,16 @@ export class FakeStripeApi {
     return this.calls.filter((call) => call.method === 'POST' && call.path === path);
   }
 
+  /**
+   * Subscriptions "Stripe" holds, by id: an update changes the stored one (and creates one the
+   * test did not seed), GET /v1/subscriptions/:id reads it. Seed with `subscriptions.set`.
+   */
+  readonly subscriptions = new Map<string, StripeObject>();
+
   private answerTo(call: StripeCall): FakeAnswer {
     const overridden = this.override?.(call);
     if (overridden) return overridden;
+    if (call.method === 'GET') return this.read(call);
     // Stripe answers a repeated idempotency key with the first answer.
     const cacheKey = call.idempotencyKey ? `${call.path} ${call.idempotencyKey}` : null;
     const cached = cacheKey ? this.replies.get(cacheKey) : undefined;
@@ -197,14 +204,18 @@ export class FakeStripeApi {
     }
     const subscription = /^\/v1\/subscriptions\/([^/]+)$/.exec(call.path);
     if (subscription) {
-      return {
-        status: 200,
-        body: stripeObject('subscription', {
-          id: decodeURIComponent(subscription[1]),
-          cancel_at_period_end: call.form.get('cancel_at_period_end') === 'true',
-          status: 'active',
-        }),
+      const id = decodeURIComponent(subscription[1]);
+      const stored =
+        this.subscriptions.get(id) ?? stripeObject('subscription', { id, status: 'active' });
+      const cancel = call.form.get('cancel_at_period_end') === 'true';
+      const updated: StripeObject = {
+        ...stored,
+        cancel_at_period_end: cancel,
+        cancel_at: cancel ? (stored.current_period_end ?? null) : null,
+        canceled_at: cancel ? Math.floor(Date.now() / 1000) : null,
       };
+      this.subscriptions.set(id, updated);
+      return { status: 200, body: updated };
     }
     return {
       status: 404,
@@ -212,6 +223,43 @@ export class FakeStripeApi {
         error: {
           type: 'invalid_request_error',
           message: `Unrecognized request URL (POST: ${call.path})`,
+        },
+      },
+    };
+  }
+
+  /** GETs: the lists the settling lookups read (whole, newest first) and a subscription. */
+  private read(call: StripeCall): FakeAnswer {
+    const list = (url: string, data: StripeObject[]): FakeAnswer => ({
+      status: 200,
+      body: { object: 'list', url, has_more: false, data: [...data].reverse() },
+    });
+    if (call.path === '/v1/refunds') {
+      const pi = call.query.get('payment_intent');
+      const charge = call.query.get('charge');
+      return list(
+        call.path,
+        this.made('/v1/refunds').filter((refund) =>
+          pi ? refund.payment_intent === pi : refund.charge === charge,
+        ),
+      );
+    }
+    if (call.path === '/v1/checkout/sessions') {
+      const gte = Number(call.query.get('created[gte]') ?? '0');
+      return list(
+        call.path,
+        this.made('/v1/checkout/sessions').filter((session) => Number(session.created) >= gte),
+      );
+    }
+    const subscription = /^\/v1\/subscriptions\/([^/]+)$/.exec(call.path);
+    const stored = subscription && this.subscriptions.get(decodeURIComponent(subscription[1]));
+    if (stored) return { status: 200, body: stored };
+    return {
+      status: 404,
+      body: {
+        error: {
+          type: 'invalid_request_error',
+          message: `Unrecognized request URL (GET: ${call.path})`,
         },
       },
     };

@@ -12,6 +12,10 @@ export type CheckoutStatus = 'open' | 'complete' | 'expired';
   unique: true,
   where: 'idempotency_key IS NOT NULL',
 })
+@Index('uq_payment_checkout_session_intent_id', ['intentSessionId'], {
+  unique: true,
+  where: 'intent_session_id IS NOT NULL',
+})
 @Index('ix_payment_checkout_session_payment_intent', ['providerPaymentIntentId'], {
   where: 'provider_payment_intent_id IS NOT NULL',
 })
@@ -99,6 +103,13 @@ export class CheckoutSessionEntity extends BaseRow {
 
   @Column({ type: 'varchar', length: 64, nullable: true })
   requestFingerprint: string | null;
+
+  /**
+   * The placeholder session id the row had before the provider's answer (intent first): what a
+   * 202 answered, so GET /checkout/{that id} keeps finding the row once it has the provider's.
+   */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  intentSessionId: string | null;
 
   /** The provider's last-change time (event `created`) applied to this row. */
   @Column({ type: 'timestamptz', nullable: true })

@@ -176,6 +176,56 @@ describe('SandboxPaymentProvider', () => {
     });
   });
 
+  describe('lookups of calls whose outcome was unknown', () => {
+    it('finds a refund by the metadata we sent with it, among the refunds of its payment only', async () => {
+      const paymentIntent = await paidPayment(s);
+      const other = await paidPayment(s, 'paid-2');
+      const made = await s.provider.createRefund({
+        paymentIntentId: paymentIntent,
+        chargeId: null,
+        amount: 500,
+        metadata: { payment_service_refund_id: '7' },
+        idempotencyKey: 'refund-7',
+      });
+      const lookup = (paymentIntentId: string, id: string) =>
+        s.provider.findRefund({
+          paymentIntentId,
+          chargeId: null,
+          metadata: { payment_service_refund_id: id },
+        });
+      expect(await lookup(paymentIntent, '7')).toEqual(
+        expect.objectContaining({ id: made.id, amount: 500 }),
+      );
+      expect(await lookup(paymentIntent, '8')).toBeNull();
+      expect(await lookup(other, '7')).toBeNull();
+    });
+
+    it('finds a checkout session by the metadata we sent with it, created since a time', async () => {
+      const created = await s.provider.createCheckoutSession(
+        checkoutInput({ metadata: { payment_service_checkout_id: '42' } }),
+      );
+      const since = new Date((s.clock.now() - 60) * 1000);
+      expect(
+        await s.provider.findCheckoutSession({
+          createdSince: since,
+          metadata: { payment_service_checkout_id: '42' },
+        }),
+      ).toEqual(expect.objectContaining({ id: created.id, url: created.url }));
+      expect(
+        await s.provider.findCheckoutSession({
+          createdSince: since,
+          metadata: { payment_service_checkout_id: '43' },
+        }),
+      ).toBeNull();
+      expect(
+        await s.provider.findCheckoutSession({
+          createdSince: new Date((s.clock.now() + 60) * 1000),
+          metadata: { payment_service_checkout_id: '42' },
+        }),
+      ).toBeNull();
+    });
+  });
+
   describe('createRefund', () => {
     it('refunds at once and sends refund.created then charge.refunded after returning', async () => {
       const paymentIntentId = await paidPayment(s);

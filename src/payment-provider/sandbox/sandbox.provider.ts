@@ -14,6 +14,8 @@ import type {
   CreateCustomerInput,
   CreateRefundInput,
   CustomerSnapshot,
+  FindCheckoutSessionInput,
+  FindRefundInput,
   ListEventsInput,
   PaymentSnapshot,
   ProviderEvent,
@@ -152,6 +154,30 @@ export class SandboxPaymentProvider implements PaymentProvider {
       this.store.afterCommit(() => this.events.sendLater(events));
       return toRefundSnapshot(asRaw(refund));
     });
+  }
+
+  async findRefund(input: FindRefundInput): Promise<RefundSnapshot | null> {
+    await this.store.refresh();
+    for (const refund of this.store.refunds.values()) {
+      const samePayment = input.paymentIntentId
+        ? refund.payment_intent === input.paymentIntentId
+        : refund.charge === input.chargeId;
+      if (samePayment && metadataMatches(refund.metadata, input.metadata))
+        return toRefundSnapshot(asRaw(refund));
+    }
+    return null;
+  }
+
+  async findCheckoutSession(
+    input: FindCheckoutSessionInput,
+  ): Promise<CheckoutSessionSnapshot | null> {
+    await this.store.refresh();
+    const since = Math.floor(input.createdSince.getTime() / 1000);
+    for (const session of this.store.sessions.values()) {
+      if (session.created >= since && metadataMatches(session.metadata, input.metadata))
+        return toCheckoutSessionSnapshot(asRaw(session));
+    }
+    return null;
   }
 
   async cancelSubscriptionAtPeriodEnd(
@@ -317,4 +343,8 @@ export class SandboxPaymentProvider implements PaymentProvider {
     }
     return toSubscriptionSnapshot(asRaw(subscription));
   }
+}
+
+function metadataMatches(actual: Record<string, string>, wanted: Record<string, string>): boolean {
+  return Object.entries(wanted).every(([key, value]) => actual[key] === value);
 }

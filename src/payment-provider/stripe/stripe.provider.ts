@@ -13,6 +13,8 @@ import {
   type CreateCustomerInput,
   type CreateRefundInput,
   type CustomerSnapshot,
+  type FindCheckoutSessionInput,
+  type FindRefundInput,
   type ListEventsInput,
   type Metadata,
   type PaymentSnapshot,
@@ -144,6 +146,56 @@ export class StripePaymentProvider implements PaymentProvider {
       });
       return toRefundSnapshot(asRaw(refund));
     });
+  }
+
+  /** Lists the payment's refunds (newest first, 100 a page) and matches our metadata. */
+  async findRefund(input: FindRefundInput): Promise<RefundSnapshot | null> {
+    const params: Stripe.RefundListParams = { limit: 100 };
+    if (input.paymentIntentId) params.payment_intent = input.paymentIntentId;
+    else if (input.chargeId) params.charge = input.chargeId;
+    else
+      throw new ProviderError(
+        'invalid_request',
+        'A refund lookup needs a payment intent or a charge',
+      );
+    for (let page = 0; page < MAX_LOOKUP_PAGES; page++) {
+      const list = await this.call(() => this.stripe.refunds.list(params));
+      const found = list.data.find((refund) => metadataMatches(refund.metadata, input.metadata));
+      if (found) return this.call(async () => toRefundSnapshot(asRaw(found)));
+      const last = list.data.at(-1);
+      if (!list.has_more || !last) return null;
+      params.starting_after = last.id;
+    }
+    throw new ProviderError(
+      'provider_error',
+      `The payment has more than ${MAX_LOOKUP_PAGES * 100} refunds; the lookup gave up`,
+      undefined,
+      'unknown',
+    );
+  }
+
+  /** Lists the sessions created since the time (newest first, 100 a page) and matches our metadata. */
+  async findCheckoutSession(
+    input: FindCheckoutSessionInput,
+  ): Promise<CheckoutSessionSnapshot | null> {
+    const params: Stripe.Checkout.SessionListParams = {
+      limit: 100,
+      created: { gte: Math.floor(input.createdSince.getTime() / 1000) },
+    };
+    for (let page = 0; page < MAX_LOOKUP_PAGES; page++) {
+      const list = await this.call(() => this.stripe.checkout.sessions.list(params));
+      const found = list.data.find((session) => metadataMatches(session.metadata, input.metadata));
+      if (found) return this.call(async () => toCheckoutSessionSnapshot(asRaw(found)));
+      const last = list.data.at(-1);
+      if (!list.has_more || !last) return null;
+      params.starting_after = last.id;
+    }
+    throw new ProviderError(
+      'provider_error',
+      `More than ${MAX_LOOKUP_PAGES * 100} checkout sessions were created since ${input.createdSince.toISOString()}; the lookup gave up`,
+      undefined,
+      'unknown',
+    );
   }
 
   async cancelSubscriptionAtPeriodEnd(
@@ -350,6 +402,13 @@ function currentStateEventType(kind: StaleObjectRef['kind'], object: RawObject):
   if (object.status === 'requires_payment_method' && object.last_payment_error)
     return 'payment_intent.payment_failed';
   return null;
+}
+
+/** Pages a lookup reads before giving up (100 objects a page). */
+const MAX_LOOKUP_PAGES = 50;
+
+function metadataMatches(actual: Stripe.Metadata | null | undefined, wanted: Metadata): boolean {
+  return Object.entries(wanted).every(([key, value]) => actual?.[key] === value);
 }
 
 function hasEntries(metadata: Metadata | undefined): metadata is Metadata {

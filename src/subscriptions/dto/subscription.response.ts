@@ -9,7 +9,11 @@ import {
   ApiString,
   ApiStringMap,
 } from '../../common/openapi/api-fields';
-import { SUBSCRIPTION_STATUSES, type SubscriptionStatus } from '../entities/subscription.entity';
+import {
+  SUBSCRIPTION_STATUSES,
+  type PendingSubscriptionChange,
+  type SubscriptionStatus,
+} from '../entities/subscription.entity';
 import type { SubscriptionResource } from '../subscription.resource';
 
 /** A subscription as the API answers it (DESIGN §6.0); see toSubscriptionResource. */
@@ -67,6 +71,23 @@ export class SubscriptionResponse implements SubscriptionResource {
 
   @ApiStringMap()
   metadata: Record<string, string>;
+
+  @ApiProperty({
+    enum: ['cancel_at_period_end', 'resume'],
+    enumName: 'PendingSubscriptionChange',
+    nullable: true,
+    type: String,
+    example: null,
+    description:
+      'a cancel or resume asked of the payment provider whose outcome is not known yet (the request was answered 202): do not retry, the service settles it within minutes; null when nothing is pending',
+  })
+  pending_change: PendingSubscriptionChange | null;
+
+  @ApiNullableDateTime({
+    example: null,
+    description: 'when the pending change was asked for; null when nothing is pending',
+  })
+  pending_change_requested_at: string | null;
 
   @ApiDateTime()
   created_at: string;

@@ -9,6 +9,9 @@ import { CustomerEntity } from '../../customers/entities/customer.entity';
 // The row keeps the provider's status as it is.
 export { SUBSCRIPTION_STATUSES, type SubscriptionStatus };
 
+/** A change asked of the provider whose outcome is not known yet (DESIGN §9). */
+export type PendingSubscriptionChange = 'cancel_at_period_end' | 'resume';
+
 /** Mirrors the provider's subscription; webhooks keep it in step. */
 @Entity('payment_subscription')
 @Unique('uq_payment_subscription_provider_id', ['provider', 'providerSubscriptionId'])
@@ -21,6 +24,14 @@ export { SUBSCRIPTION_STATUSES, type SubscriptionStatus };
 @Index('ix_payment_subscription_customer_status', ['customerRef', 'status', 'createdAt', 'id'], {
   where: 'customer_ref IS NOT NULL',
 })
+// The settling job's work list: cancels / resumes whose provider outcome is unknown.
+@Index('ix_payment_subscription_pending_change', ['pendingChangeRequestedAt'], {
+  where: 'pending_change IS NOT NULL',
+})
+@Check(
+  'ck_payment_subscription_pending_change',
+  `pending_change IN ('cancel_at_period_end', 'resume')`,
+)
 @Check(
   'ck_payment_subscription_status',
   `status IN ('incomplete', 'incomplete_expired', 'trialing', 'active', 'past_due', 'canceled', 'unpaid', 'paused')`,
@@ -83,4 +94,20 @@ export class SubscriptionEntity extends BaseRow {
 
   @Column({ type: 'timestamptz', nullable: true })
   providerUpdatedAt: Date | null;
+
+  /**
+   * A cancel / resume whose provider call had an unknown outcome (timeout, reset after sending,
+   * 5xx): answered 202, and settled by the settling job (re-sent with pendingChangeKey) or by the
+   * webhook that shows the change. null when nothing is pending.
+   */
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  pendingChange: PendingSubscriptionChange | null;
+
+  /** When the pending change was asked for (its first provider call). */
+  @Column({ type: 'timestamptz', nullable: true })
+  pendingChangeRequestedAt: Date | null;
+
+  /** The idempotency key the pending change was sent with; re-sends use it. */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  pendingChangeKey: string | null;
 }

@@ -2,7 +2,6 @@ import { Check, Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
 import { bigintNumber } from '../../database/columns';
 import { BaseRow } from '../../database/base.entity';
 import { CustomerEntity } from '../../customers/entities/customer.entity';
-import { SubscriptionEntity } from '../../subscriptions/entities/subscription.entity';
 
 export type TransactionType = 'charge' | 'refund';
 export type TransactionStatus =
@@ -132,12 +131,14 @@ export class TransactionEntity extends BaseRow {
   @Column({ type: 'integer', nullable: true })
   subscriptionId: number | null;
 
-  @ManyToOne(() => SubscriptionEntity, { nullable: true, onDelete: 'SET NULL' })
+  // By entity name: the ledger does not import the subscriptions feature (DESIGN §10); the
+  // foreign key stays as the migrations made it.
+  @ManyToOne('SubscriptionEntity', { nullable: true, onDelete: 'SET NULL' })
   @JoinColumn({
     name: 'subscription_id',
     foreignKeyConstraintName: 'fk_payment_transaction_subscription',
   })
-  subscription?: SubscriptionEntity | null;
+  subscription?: { id: number } | null;
 
   /** On refunds: the charge refunded. */
   @Column({ type: 'integer', nullable: true })

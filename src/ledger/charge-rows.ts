@@ -1,0 +1,148 @@
+import type { EntityManager, FindOptionsWhere } from 'typeorm';
+import { TransactionEntity } from '../transactions/entities/transaction.entity';
+import { RejectedEventError } from '../webhooks/webhook-handler.registry';
+import { recomputeCharge } from './refund-rows';
+
+/*
+ * Charge rows of payments (DESIGN charge rows policy), always through the caller's transaction.
+ * Lock order, to keep concurrent events of one checkout from deadlocking: the feature's own row
+ * (e.g. the checkout session) first, then its charge row.
+ */
+
+export interface ChargeKeys {
+  paymentIntentId: string;
+  chargeId?: string | null;
+}
+
+/** The charge row of a payment, found by payment intent or charge id (DESIGN charge rows policy). */
+export async function lockCharge(
+  manager: EntityManager,
+  provider: string,
+  keys: ChargeKeys,
+): Promise<TransactionEntity | null> {
+  const query = manager
+    .getRepository(TransactionEntity)
+    .createQueryBuilder('t')
+    .setLock('pessimistic_write')
+    .where(`t.type = 'charge' AND t.provider = :provider`, { provider });
+  if (keys.chargeId) {
+    query.andWhere('(t.providerPaymentIntentId = :pi OR t.providerChargeId = :charge)', {
+      pi: keys.paymentIntentId,
+      charge: keys.chargeId,
+    });
+  } else {
+    query.andWhere('t.providerPaymentIntentId = :pi', { pi: keys.paymentIntentId });
+  }
+  return query.orderBy('t.id', 'ASC').getOne();
+}
+
+/** Whether and how to write the row: the caller's ordering policy decides. */
+export type ChargeWriteDecision = { write: true } | { write: false };
+
+export interface ChargeWrite<D extends ChargeWriteDecision> {
+  decide(row: TransactionEntity | null): D;
+  /** The columns to insert (row null) or update, given the decision. */
+  values(
+    row: TransactionEntity | null,
+    decision: Extract<D, { write: true }>,
+  ): Partial<TransactionEntity>;
+  /** false: only update an existing row (e.g. link a declined attempt to its expired session). */
+  createIfMissing: boolean;
+  /** The row the caller already locked with the same keys (lockCharge), to spare the lookup. */
+  locked?: TransactionEntity | null;
+}
+
+export interface ChargeWriteResult<D extends ChargeWriteDecision> {
+  row: TransactionEntity | null;
+  decision: D | null;
+}
+
+/**
+ * Inserts or updates the charge row of a payment, race-safe: the insert is ON CONFLICT DO NOTHING
+ * on the unique payment intent / charge indexes; when another transaction got there first we wait
+ * for its row lock and decide again on what it wrote.
+ */
+export async function writeCharge<D extends ChargeWriteDecision>(
+  manager: EntityManager,
+  provider: string,
+  keys: ChargeKeys,
+  write: ChargeWrite<D>,
+): Promise<ChargeWriteResult<D>> {
+  let row = write.locked !== undefined ? write.locked : await lockCharge(manager, provider, keys);
+  refuseChargeOfAnotherPayment(row, keys);
+  if (row === null) {
+    if (!write.createIfMissing) return { row: null, decision: null };
+    const decision = write.decide(null);
+    if (!decision.write) return { row: null, decision };
+    const inserted = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(TransactionEntity)
+      .values({
+        ...write.values(null, decision as Extract<D, { write: true }>),
+        type: 'charge',
+        provider,
+        amountRefunded: 0,
+      })
+      .orIgnore()
+      .returning('id')
+      .execute();
+    const id = (inserted.raw as { id: number }[])[0]?.id;
+    // A row just inserted has no refunds yet (none can name its id): nothing to recompute.
+    if (id !== undefined)
+      return { row: await manager.findOneByOrFail(TransactionEntity, { id }), decision };
+    row = await lockCharge(manager, provider, keys);
+    refuseChargeOfAnotherPayment(row, keys);
+    if (row === null)
+      throw new Error(`charge row of ${keys.paymentIntentId} conflicts but cannot be found`);
+  }
+  const decision = write.decide(row);
+  if (!decision.write) return { row, decision };
+  await manager.update(
+    TransactionEntity,
+    row.id,
+    write.values(row, decision as Extract<D, { write: true }>),
+  );
+  // Whichever event arrives last, the charge is recomputed from its refunds (a payment that
+  // succeeds after a refund of it was recorded is partially_refunded or refunded, not succeeded).
+  const written = await manager.findOneByOrFail(TransactionEntity, { id: row.id });
+  return { row: await recomputeCharge(manager, written), decision };
+}
+
+/** A charge id is one payment's: an event pairing it with another payment can never apply. */
+function refuseChargeOfAnotherPayment(row: TransactionEntity | null, keys: ChargeKeys): void {
+  if (
+    row !== null &&
+    keys.chargeId &&
+    row.providerChargeId === keys.chargeId &&
+    row.providerPaymentIntentId !== null &&
+    row.providerPaymentIntentId !== keys.paymentIntentId
+  ) {
+    throw new RejectedEventError(
+      `The event cannot be applied: its charge id is already recorded on another payment (charge ${keys.chargeId} belongs to ${row.providerPaymentIntentId}, transaction ${row.id}; the event says ${keys.paymentIntentId})`,
+    );
+  }
+}
+
+/** Our charge row of a provider charge or payment intent (e.g. a dispute's), if recorded; no lock. */
+export async function findCharge(
+  manager: EntityManager,
+  provider: string,
+  ids: { providerChargeId: string | null; providerPaymentIntentId: string | null },
+): Promise<TransactionEntity | null> {
+  const where: FindOptionsWhere<TransactionEntity>[] = [];
+  if (ids.providerChargeId)
+    where.push({ provider, type: 'charge', providerChargeId: ids.providerChargeId });
+  if (ids.providerPaymentIntentId)
+    where.push({ provider, type: 'charge', providerPaymentIntentId: ids.providerPaymentIntentId });
+  if (where.length === 0) return null;
+  return manager.getRepository(TransactionEntity).findOne({ where, order: { id: 'ASC' } });
+}
+
+/** A money row by our id (no lock), or null. */
+export function transactionById(
+  manager: EntityManager,
+  id: number,
+): Promise<TransactionEntity | null> {
+  return manager.getRepository(TransactionEntity).findOneBy({ id });
+}
