@@ -3,8 +3,8 @@ import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
-import express, { json, raw, urlencoded } from 'express';
-import { AppModule } from './app.module';
+import express, { raw, type NextFunction, type Request, type Response } from 'express';
+import { AppModule, type AppModuleOptions } from './app.module';
 import { createOpenApiDocument } from './common/openapi/openapi-document';
 import {
   createHttpLogger,
@@ -12,8 +12,7 @@ import {
   createRootLogger,
   type RootLogger,
 } from './common/logging';
-import { createValidationPipe } from './common/validation.pipe';
-import { InputSafetyPipe } from './common/input-safety.pipe';
+import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import type { AppConfig } from './config/app-config';
 import { WEBHOOK_ROUTE } from './webhooks/webhooks.controller';
 
@@ -24,7 +23,11 @@ import { WEBHOOK_ROUTE } from './webhooks/webhooks.controller';
 export async function createApp(
   config: AppConfig,
   databaseUrl: string,
-  options: { imports?: ModuleMetadata['imports']; logger?: RootLogger } = {},
+  options: {
+    imports?: ModuleMetadata['imports'];
+    logger?: RootLogger;
+    routes?: AppModuleOptions['routes'];
+  } = {},
 ): Promise<INestApplication> {
   const logger = options.logger ?? createRootLogger(config.logLevel);
   // Routing is exact: /API/… or /transactions/ match nothing (404). Access does not rest on
@@ -34,26 +37,48 @@ export async function createApp(
   server.set('case sensitive routing', true);
   server.set('strict routing', true);
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot({ config, databaseUrl, imports: options.imports, logger }),
+    AppModule.forRoot({
+      config,
+      databaseUrl,
+      imports: options.imports,
+      logger,
+      routes: options.routes,
+    }),
     new ExpressAdapter(server),
     {
       logger: createNestLogger(logger),
+      // The parsers are mounted below, after the request logger; rawBody keeps the bytes.
       bodyParser: false,
+      rawBody: true,
       abortOnError: false,
     },
   );
   // First: every request gets its id and its log line, even one the body parsers refuse.
   app.use(createHttpLogger(logger));
-  // The webhook signature covers the exact bytes: that route alone gets them raw.
-  // Parsers skip a body that was already read, so JSON parsing never sees it.
-  app.use(`/${WEBHOOK_ROUTE}`, raw({ type: () => true, limit: config.bodyLimitBytes }));
-  app.use(json({ limit: config.bodyLimitBytes }));
-  app.use(urlencoded({ extended: false, limit: config.bodyLimitBytes }));
-  app.useGlobalPipes(new InputSafetyPipe(), createValidationPipe());
+  // The webhook signature covers the exact bytes: that route gets them whatever the content
+  // type, as req.rawBody — where the controller reads them in a host app too (Nest's
+  // `rawBody: true`). Parsers skip a body that was already read.
+  app.use(
+    `/${WEBHOOK_ROUTE}`,
+    raw({ type: () => true, limit: config.bodyLimitBytes }),
+    keepRawBody,
+  );
+  app.useBodyParser('json', { limit: config.bodyLimitBytes });
+  app.useBodyParser('urlencoded', { extended: false, limit: config.bodyLimitBytes });
+  // The service's controllers map their own errors (@PaymentController); this one answers
+  // what reaches no controller here (404s, bodies the parsers refuse) in the same shape.
+  app.useGlobalFilters(new AllExceptionsFilter());
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
 
   const document = createOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document);
   return app;
+}
+
+/** What raw() read, where Nest's `rawBody: true` puts it (req.rawBody). */
+function keepRawBody(request: Request, _response: Response, next: NextFunction): void {
+  const body: unknown = request.body;
+  if (Buffer.isBuffer(body)) (request as Request & { rawBody?: Buffer }).rawBody = body;
+  next();
 }

@@ -1,10 +1,33 @@
 /**
- * The public entry point for app code running the service in-process:
- * `AppModule.forRoot({ config: loadConfig(), databaseUrl, imports: [YourListenersModule] })`,
- * event names and payload types to listen with, and the feature services.
+ * The public entry point. In a Nest app of your own:
+ * `PaymentModule.forRootAsync({ provider, inject: [ConfigService], useFactory })` on your
+ * TypeORM data source (README "Use it inside your Nest app"); the event names and payload
+ * types to listen with; the feature services (RefundsService, …); entities and migrations
+ * for your migration pipeline; the CLI commands in your process (runCli).
+ * The standalone service is `createApp` (AppModule = PaymentModule in a thin app).
  */
+export {
+  PaymentModule,
+  PAYMENT_ROUTE_GROUPS,
+  toAppConfig,
+  type PaymentModuleOptions,
+  type PaymentModuleAsyncOptions,
+  type PaymentModuleConfig,
+  type PaymentModuleStaticOptions,
+  type PaymentDataSourceOption,
+  type PaymentRouteGroup,
+  type PaymentSettings,
+} from './payment.module';
+export { PaymentController, PAYMENT_CONTROLLER } from './common/payment-controller.decorator';
+export { ENTITIES as PAYMENT_ENTITIES } from './database/entities';
+export { MIGRATIONS as PAYMENT_MIGRATIONS } from '../migrations';
+export { PAYMENT_MIGRATIONS_TABLE } from './database/typeorm-options';
+export { SnakeNamingStrategy as PaymentNamingStrategy } from './database/snake-naming.strategy';
+export { createOpenApiDocument } from './common/openapi/openapi-document';
 export { AppModule, type AppModuleOptions } from './app.module';
 export { createApp } from './bootstrap';
+export { runCli } from './cli/run-cli';
+export type { CliIo } from './cli/cli-runtime';
 export { loadConfig, ConfigError, type AppConfig } from './config/app-config';
 export { resolveDatabase, type DatabaseHandle } from './database/embedded-postgres';
 export { createRootLogger, type RootLogger } from './common/logging';

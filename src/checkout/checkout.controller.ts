@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { PaymentController } from '../common/payment-controller.decorator';
+import { Body, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiCreatedResponse,
@@ -23,7 +24,7 @@ import { CreateCheckoutDto } from './dto/create-checkout.dto';
 
 @ApiTags('checkout')
 @ApiKeyProtected()
-@Controller('api/v1/payment/checkout')
+@PaymentController('api/v1/payment/checkout')
 export class CheckoutController {
   constructor(
     private readonly createCheckout: CreateCheckoutService,

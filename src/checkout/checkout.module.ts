@@ -6,12 +6,9 @@ import { WebhookHandlerRegistry } from '../webhooks/webhook-handler.registry';
 import { SettlementJob } from '../events/settlement-job';
 import { CheckoutSettlement } from './checkout-settlement';
 import { CheckoutWebhookHandlers } from './checkout-webhook.handlers';
-import { CheckoutController } from './checkout.controller';
 import { CheckoutService } from './checkout.service';
 import { CreateCheckoutService } from './create-checkout.service';
 import { CheckoutSessionEntity } from './entities/checkout-session.entity';
-import { HomePageController } from './pages/home-page.controller';
-import { PaymentPagesController } from './pages/payment-pages.controller';
 import { PaymentWebhookHandlers } from './payment-webhook.handlers';
 
 /**
@@ -20,7 +17,6 @@ import { PaymentWebhookHandlers } from './payment-webhook.handlers';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([CheckoutSessionEntity]), CustomersModule, TransactionsModule],
-  controllers: [CheckoutController, PaymentPagesController, HomePageController],
   providers: [
     CreateCheckoutService,
     CheckoutService,

@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { pino } from 'pino';
 import { AppModule } from '../app.module';
 import { createNestLogger, createRootLogger } from '../common/logging';
-import { loadConfig, type AppConfig } from '../config/app-config';
+import { APP_CONFIG, loadConfig, type AppConfig } from '../config/app-config';
 import { resolveDatabase, type DatabaseHandle } from '../database/embedded-postgres';
 
 export interface CliIo {
@@ -41,7 +41,10 @@ export class CliRuntime {
 
   /** @throws ConfigError naming the invalid variables */
   appConfig(): AppConfig {
-    return (this.config ??= loadConfig(this.env));
+    // Inside a running app (a host's PaymentModule): the configuration it was given.
+    return (this.config ??= this.runningApp
+      ? this.runningApp.get<AppConfig>(APP_CONFIG, { strict: false })
+      : loadConfig(this.env));
   }
 
   /** DATABASE_URL, or the embedded PostgreSQL in DATA_DIR (attached to when the service runs). */

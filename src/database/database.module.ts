@@ -14,18 +14,31 @@ import { typeOrmOptions } from './typeorm-options';
 @Module({})
 export class DatabaseModule {
   static forRoot(options: { url: string; migrationsRun: boolean }): DynamicModule {
+    return DatabaseModule.forRootAsync({ inject: [], useFactory: () => options });
+  }
+
+  /** The URL from a factory (the config given to PaymentModule.forRootAsync). */
+  static forRootAsync(factory: {
+    inject: unknown[];
+    useFactory: (...args: never[]) => { url: string; migrationsRun: boolean };
+  }): DynamicModule {
+    let options: { url: string; migrationsRun: boolean };
     return {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRootAsync({
-          useFactory: () => ({
-            ...typeOrmOptions(options.url),
-            entities: ENTITIES,
-            // Run below, under the lock, before any other provider uses the database.
-            migrationsRun: false,
-            retryAttempts: 3,
-            retryDelay: 1000,
-          }),
+          inject: factory.inject as never[],
+          useFactory: (...args: unknown[]) => {
+            options = factory.useFactory(...(args as never[]));
+            return {
+              ...typeOrmOptions(options.url),
+              entities: ENTITIES,
+              // Run below, under the lock, before any other provider uses the database.
+              migrationsRun: false,
+              retryAttempts: 3,
+              retryDelay: 1000,
+            };
+          },
           dataSourceFactory: async (dataSourceOptions) => {
             const dataSource = await new DataSource(
               dataSourceOptions as DataSourceOptions,

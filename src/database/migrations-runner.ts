@@ -1,4 +1,6 @@
-import type { DataSource, Migration } from 'typeorm';
+import type { DataSource, Migration, MigrationInterface } from 'typeorm';
+import { MIGRATIONS } from '../../migrations';
+import { PAYMENT_MIGRATIONS_TABLE } from './typeorm-options';
 
 /** Held (session-level) while migrations run: instances starting together apply them once. */
 export const MIGRATIONS_LOCK = 'payment-service:migrations';
@@ -28,10 +30,12 @@ export async function runMigrationsLocked(dataSource: DataSource): Promise<Migra
  * (all of them when the migrations table does not exist yet). Reads only.
  */
 export async function pendingMigrations(dataSource: DataSource): Promise<string[]> {
-  const table = dataSource.options.migrationsTableName ?? 'migrations';
-  const known = dataSource.migrations.map(
-    (migration) => migration.name ?? migration.constructor.name,
-  );
+  // The service's own list and table, whichever data source (the service's or a host's).
+  const table = PAYMENT_MIGRATIONS_TABLE;
+  const known = MIGRATIONS.map((type) => {
+    const migration = new (type as new () => MigrationInterface)();
+    return migration.name ?? type.name;
+  });
   const exists = await dataSource.query<{ present: boolean }[]>(
     'SELECT to_regclass($1) IS NOT NULL AS present',
     [table],

@@ -2,6 +2,9 @@ import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
 
+/** The service's own migrations table (a host's data source keeps its own beside it). */
+export const PAYMENT_MIGRATIONS_TABLE = 'payment_migrations';
+
 /** The options shared by the app, the CLI and the migration tooling. */
 export function typeOrmOptions(url: string): DataSourceOptions {
   return {
@@ -9,7 +12,7 @@ export function typeOrmOptions(url: string): DataSourceOptions {
     url,
     namingStrategy: new SnakeNamingStrategy(),
     migrations: MIGRATIONS,
-    migrationsTableName: 'payment_migrations',
+    migrationsTableName: PAYMENT_MIGRATIONS_TABLE,
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: false,

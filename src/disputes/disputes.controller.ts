@@ -1,4 +1,5 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { PaymentController } from '../common/payment-controller.decorator';
+import { Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiKeyProtected } from '../common/openapi/api-errors.decorator';
 import { ApiIdParam } from '../common/openapi/api-fields';
@@ -11,7 +12,7 @@ import { ListDisputesQuery } from './dto/list-disputes.query';
 
 @ApiTags('disputes')
 @ApiKeyProtected()
-@Controller('api/v1/payment/disputes')
+@PaymentController('api/v1/payment/disputes')
 export class DisputesController {
   constructor(private readonly disputes: DisputesService) {}
 

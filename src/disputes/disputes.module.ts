@@ -5,14 +5,12 @@ import { DisputeDeadlineJob } from './dispute-deadline.job';
 import { DisputeLinkListener } from './dispute-link.listener';
 import { DisputeLinker } from './dispute-linker.service';
 import { DisputeWebhookHandler } from './dispute-webhook.handler';
-import { DisputesController } from './disputes.controller';
 import { DisputesService } from './disputes.service';
 import { DisputeEntity } from './entities/dispute.entity';
 
 /** Chargebacks, inquiries and early fraud warnings (DESIGN §6.4), and the evidence-deadline job. */
 @Module({
   imports: [TypeOrmModule.forFeature([DisputeEntity])],
-  controllers: [DisputesController],
   providers: [
     DisputesService,
     DisputeWebhookHandler,

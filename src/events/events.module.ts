@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { BACKLOG_PROBE, type BacklogProbe } from '../metrics/backlog-probe';
 import { DiscoveryModule } from '@nestjs/core';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { EventDelivery } from './event-delivery';
 import { EventOutbox } from './event-outbox';
 import { EventsService } from './events.service';
@@ -25,6 +26,9 @@ import { SettlementJob } from './settlement-job';
     EventsService,
     ScheduledJobs,
     SettlementJob,
+    // ScheduledJobs starts and stops its own cron jobs (no @Cron decorators): a registry of the
+    // service's own, no ScheduleModule.forRoot() — a host's @Cron jobs never run twice.
+    SchedulerRegistry,
     // The outbox gauges of GET /metrics.
     {
       provide: BACKLOG_PROBE,

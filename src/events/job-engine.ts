@@ -15,7 +15,7 @@ import {
   type TaskList,
   type WorkerEvents,
 } from 'graphile-worker';
-import { Pool, type PoolClient } from 'pg';
+import { Pool, type PoolClient, type PoolConfig } from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -57,9 +57,26 @@ export class JobEngine implements OnApplicationBootstrap, BeforeApplicationShutd
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
-  /** The same database TypeORM uses (the embedded server or DATABASE_URL). */
-  private get databaseUrl(): string {
-    return (this.dataSource.options as { url: string }).url;
+  /** The same database TypeORM uses (the embedded server, DATABASE_URL, or a host app's data source). */
+  private get connection(): PoolConfig {
+    const options = this.dataSource.options as {
+      url?: string;
+      host?: string;
+      port?: number;
+      username?: string;
+      password?: string | (() => string | Promise<string>);
+      database?: string;
+      ssl?: PoolConfig['ssl'];
+    };
+    return {
+      connectionString: options.url,
+      host: options.host,
+      port: options.port,
+      user: options.username,
+      password: options.password,
+      database: options.database,
+      ssl: options.ssl,
+    };
   }
 
   /** Registers a task (before the app finishes booting: call it from onModuleInit). */
@@ -79,7 +96,7 @@ export class JobEngine implements OnApplicationBootstrap, BeforeApplicationShutd
     this.started = true;
     const { concurrency, worker } = this.config.events;
     this.pool = new Pool({
-      connectionString: this.databaseUrl,
+      ...this.connection,
       max: concurrency + 4,
       application_name: 'payment-service-jobs',
     });

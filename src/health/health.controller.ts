@@ -1,4 +1,5 @@
-import { Controller, Get, HttpCode, HttpStatus, Res } from '@nestjs/common';
+import { PaymentController } from '../common/payment-controller.decorator';
+import { Get, HttpCode, HttpStatus, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/openapi/api-errors.decorator';
 import { LivenessResponse, ReadinessResponse } from './health.response';
@@ -12,7 +13,7 @@ import { ReconcileService } from '../reconcile/reconcile.service';
 
 @ApiTags('health')
 @Public()
-@Controller('health')
+@PaymentController('health')
 export class HealthController {
   /** Once every migration is applied it stays so (a revert is an operator's deliberate act). */
   private migrated = false;

@@ -1,4 +1,5 @@
-import { Controller, Get, Header, Res } from '@nestjs/common';
+import { PaymentController } from '../common/payment-controller.decorator';
+import { Get, Header, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiKeyProtected } from '../common/openapi/api-errors.decorator';
 import type { Response } from 'express';
@@ -12,7 +13,7 @@ export const METRICS_ROUTE = 'metrics';
  * is set) like any route, unless METRICS_PUBLIC=true.
  */
 @ApiTags('operations')
-@Controller()
+@PaymentController()
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 

@@ -1,5 +1,5 @@
 import { type DynamicModule, Global, Module, type Provider } from '@nestjs/common';
-import type { AppConfig, ProviderName } from '../config/app-config';
+import type { ProviderName } from '../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
 import { instrumentPaymentProvider } from './instrumented-payment-provider';
 import { PAYMENT_PROVIDER, type PaymentProvider } from './payment-provider.interface';
@@ -10,9 +10,9 @@ import { StripeProviderModule } from './stripe/stripe-provider.module';
  * One line per provider: a module that provides PAYMENT_PROVIDER. Adding a
  * provider is its folder plus a line here (and its name in config).
  */
-const PROVIDER_MODULES: Record<ProviderName, (config: AppConfig) => DynamicModule> = {
-  stripe: (config) => StripeProviderModule.forRoot(config),
-  sandbox: (config) => SandboxProviderModule.forRoot(config),
+const PROVIDER_MODULES: Record<ProviderName, () => DynamicModule> = {
+  stripe: () => StripeProviderModule.forRoot(),
+  sandbox: () => SandboxProviderModule.forRoot(),
 };
 
 /** The provider module's own implementation, before instrumentation. */
@@ -41,8 +41,9 @@ function exposingImplementation(module: DynamicModule): DynamicModule {
 @Global()
 @Module({})
 export class PaymentProviderModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    const providerModule = exposingImplementation(PROVIDER_MODULES[config.paymentProvider](config));
+  /** `provider` decides which module (and routes) exist; its settings come from APP_CONFIG. */
+  static forRoot(provider: ProviderName): DynamicModule {
+    const providerModule = exposingImplementation(PROVIDER_MODULES[provider]());
     return {
       module: PaymentProviderModule,
       imports: [providerModule],
@@ -54,7 +55,8 @@ export class PaymentProviderModule {
           inject: [PAYMENT_PROVIDER_IMPLEMENTATION, MetricsService],
         },
       ],
-      exports: [PAYMENT_PROVIDER],
+      // The provider module's other exports (the sandbox's services its routes use).
+      exports: [PAYMENT_PROVIDER, providerModule],
     };
   }
 }

@@ -1,4 +1,5 @@
-import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { PaymentController } from '../common/payment-controller.decorator';
+import { Body, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiCreatedResponse,
@@ -20,7 +21,7 @@ import { RefundsService } from './refunds.service';
 
 @ApiTags('refunds')
 @ApiKeyProtected()
-@Controller('api/v1/payment/refund')
+@PaymentController('api/v1/payment/refund')
 export class RefundsController {
   constructor(private readonly refunds: RefundsService) {}
 

@@ -4,12 +4,10 @@ import { RefundOrphansListener } from './refund-orphans.listener';
 import { RefundReservations } from './refund-reservations';
 import { RefundSettlementJob } from './refund-settlement.job';
 import { RefundWebhookHandlers } from './refund-webhooks.handler';
-import { RefundsController } from './refunds.controller';
 import { RefundsService } from './refunds.service';
 
 /** Refunds (DESIGN §6.3): the refund route, and the webhook handlers that keep refund rows in step. */
 @Module({
-  controllers: [RefundsController],
   providers: [
     RefundsService,
     RefundReservations,

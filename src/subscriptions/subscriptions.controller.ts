@@ -1,4 +1,5 @@
-import { Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { PaymentController } from '../common/payment-controller.decorator';
+import { Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiKeyProtected } from '../common/openapi/api-errors.decorator';
@@ -22,7 +23,7 @@ const PENDING_DESCRIPTION =
 
 @ApiTags('subscriptions')
 @ApiKeyProtected()
-@Controller('api/v1/payment/subscriptions')
+@PaymentController('api/v1/payment/subscriptions')
 export class SubscriptionsController {
   constructor(
     private readonly subscriptions: SubscriptionsService,

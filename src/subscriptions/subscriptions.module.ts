@@ -8,13 +8,11 @@ import { SubscriptionEntity } from './entities/subscription.entity';
 import { InvoiceChargesService } from './invoice-charges.service';
 import { SubscriptionCancellationService } from './subscription-cancellation.service';
 import { SubscriptionSyncService } from './subscription-sync.service';
-import { SubscriptionsController } from './subscriptions.controller';
 import { SubscriptionsService } from './subscriptions.service';
 
 /** Subscriptions mirrored from the provider's webhooks, their invoices' charges, cancel / resume. */
 @Module({
   imports: [TypeOrmModule.forFeature([SubscriptionEntity, TransactionEntity]), CustomersModule],
-  controllers: [SubscriptionsController],
   providers: [
     SubscriptionsService,
     SubscriptionCancellationService,

@@ -1,4 +1,5 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { PaymentController } from '../common/payment-controller.decorator';
+import { Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiKeyProtected } from '../common/openapi/api-errors.decorator';
 import { ApiIdParam } from '../common/openapi/api-fields';
@@ -12,7 +13,7 @@ import { TransactionsService } from './transactions.service';
 
 @ApiTags('transactions')
 @ApiKeyProtected()
-@Controller('api/v1/payment/transactions')
+@PaymentController('api/v1/payment/transactions')
 export class TransactionsController {
   constructor(private readonly transactions: TransactionsService) {}
 

@@ -1,12 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { TransactionEntity } from './entities/transaction.entity';
-import { TransactionsController } from './transactions.controller';
 import { TransactionsService } from './transactions.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([TransactionEntity])],
-  controllers: [TransactionsController],
   providers: [TransactionsService],
   exports: [TransactionsService],
 })

@@ -1,4 +1,5 @@
-import { Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { PaymentController } from '../common/payment-controller.decorator';
+import { HttpCode, Post, type RawBodyRequest, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { ApiWebhookDelivery } from './webhook.openapi';
 import type { Request } from 'express';
@@ -9,13 +10,14 @@ import { WebhooksService } from './webhooks.service';
 export const WEBHOOK_ROUTE = 'api/v1/payment/webhook';
 
 @ApiTags('webhooks')
-@Controller()
+@PaymentController()
 export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
   /**
-   * The provider's deliveries. bootstrap gives this route the raw bytes (the
-   * signature covers them exactly); 2xx for processed, duplicate and ignored
+   * The provider's deliveries. The signature covers the exact bytes: they are
+   * read from req.rawBody (Nest's `rawBody: true` in a host app; bootstrap's raw
+   * parser in the standalone one), so any global or route prefix works; 2xx for processed, duplicate and ignored
    * events, 400 for unverifiable ones, 5xx when processing failed (retry).
    */
   @WebhookRoute()
@@ -23,10 +25,13 @@ export class WebhooksController {
   @Post(WEBHOOK_ROUTE)
   @HttpCode(200)
   async receive(
-    @Req() request: Request,
+    @Req() request: RawBodyRequest<Request>,
   ): Promise<{ received: true; event_id: string; outcome: string }> {
-    const body: unknown = request.body;
-    if (!Buffer.isBuffer(body)) throw new WebhookVerificationError('Webhook body is missing');
+    const body: unknown = request.rawBody;
+    if (!Buffer.isBuffer(body))
+      throw new WebhookVerificationError(
+        'Webhook body is missing (a Nest app mounting PaymentModule must be created with rawBody: true)',
+      );
     const { eventId, outcome } = await this.webhooks.receive(body, request.headers);
     return { received: true, event_id: eventId, outcome };
   }

@@ -4,8 +4,20 @@ import {
   Injectable,
   Module,
   type NestInterceptor,
+  type Type,
 } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import {
+  EXCEPTION_FILTERS_METADATA,
+  GUARDS_METADATA,
+  PIPES_METADATA,
+} from '@nestjs/common/constants';
+import { APP_INTERCEPTOR, ApplicationConfig, DiscoveryService } from '@nestjs/core';
+import { AllExceptionsFilter } from '../../src/common/all-exceptions.filter';
+import { ApiKeyGuard } from '../../src/common/api-key.guard';
+import { BodyKindGuard } from '../../src/common/body-kind.guard';
+import { InputSafetyPipe } from '../../src/common/input-safety.pipe';
+import { PAYMENT_CONTROLLER } from '../../src/common/payment-controller.decorator';
+import { PublicRateLimitGuard } from '../../src/common/public-rate-limit.guard';
 import type * as http from 'node:http';
 import type { Observable } from 'rxjs';
 import { createTestApp, type TestApp } from '../support/test-app';
@@ -118,6 +130,40 @@ describe('access is denied by default: no spelling of a protected route gets in 
     // Routes Nest does not own are the OpenAPI document and UI only.
     for (const route of routes.filter((r) => r.isPublic === undefined))
       expect(route.path).toMatch(/^\/docs/);
+  });
+
+  it('guards every controller of the service itself, nothing globally (a host app keeps its own rules)', () => {
+    const controllers = t.app
+      .get(DiscoveryService)
+      .getControllers()
+      .map((wrapper) => wrapper.metatype as Type)
+      .filter((type): type is Type => typeof type === 'function');
+    expect(controllers.length).toBeGreaterThanOrEqual(12);
+    const unguarded = controllers.filter((type) => {
+      const guards = (Reflect.getMetadata(GUARDS_METADATA, type) as unknown[] | undefined) ?? [];
+      const filters =
+        (Reflect.getMetadata(EXCEPTION_FILTERS_METADATA, type) as unknown[] | undefined) ?? [];
+      const pipes = (Reflect.getMetadata(PIPES_METADATA, type) as unknown[] | undefined) ?? [];
+      return !(
+        Reflect.getMetadata(PAYMENT_CONTROLLER, type) === true &&
+        // In this order: the key (401), the body's type (415), the public rate limit (429).
+        guards.join() === [ApiKeyGuard, BodyKindGuard, PublicRateLimitGuard].join() &&
+        filters.includes(AllExceptionsFilter) &&
+        pipes.includes(InputSafetyPipe)
+      );
+    });
+    expect(unguarded.map((type) => type.name)).toEqual([]);
+    // No APP_GUARD / APP_FILTER / APP_PIPE of the service: they would apply to a host's routes.
+    const config = t.app.get(ApplicationConfig);
+    expect(config.getGlobalGuards()).toEqual([]);
+    expect(config.getGlobalPipes()).toEqual([]);
+    const enhancers = t.app
+      .get(DiscoveryService)
+      .getProviders()
+      .map((wrapper) => String(wrapper.token))
+      .filter((token) => /^APP_(GUARD|FILTER|PIPE|INTERCEPTOR)/.test(token));
+    // The test's own ReachedController interceptor is the only app-wide enhancer.
+    expect(enhancers).toEqual([expect.stringMatching(/^APP_INTERCEPTOR/)]);
   });
 
   it('answers 401 or 404, and never reaches a controller, for every variant of every protected route', async () => {

@@ -1,4 +1,6 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
+import { PaymentController } from '../../common/payment-controller.decorator';
+import { PaymentMount } from '../../common/payment-mount';
+import { Body, Get, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../../common/openapi/api-errors.decorator';
 import { ApiHtmlPage } from '../../common/openapi/api-html.decorator';
@@ -25,11 +27,12 @@ const DEMO_PRICES = [
  */
 @ApiTags('checkout pages')
 @Public()
-@Controller()
+@PaymentController()
 export class HomePageController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly checkouts: CreateCheckoutService,
+    private readonly mount: PaymentMount,
   ) {}
 
   @ApiHtmlPage('What this service is; with the sandbox provider, a demo shop', { 200: 'The page' })
@@ -39,7 +42,7 @@ export class HomePageController {
     const shop = sandbox
       ? `<p class="muted">Sandbox provider: no real money moves. Start a checkout:</p>
 ${DEMO_PRICES.map(
-  (p) => `<form method="post" action="/demo/checkout">
+  (p) => `<form method="post" action="${escapeHtml(this.mount.path('demo/checkout'))}">
 <input type="hidden" name="price_id" value="${escapeHtml(p.priceId)}"><input type="hidden" name="mode" value="${p.mode}">
 <button class="button" type="submit">${escapeHtml(p.label)} <small>(${escapeHtml(p.priceId)})</small></button></form>`,
 ).join('\n')}`
@@ -49,7 +52,7 @@ ${DEMO_PRICES.map(
       `<main class="card">
 <h1>Payment service</h1>
 ${shop}
-<p class="hint"><a href="/docs">API documentation</a> · <a href="/health/ready">health</a></p>
+<p class="hint"><a href="/docs">API documentation</a> · <a href="${escapeHtml(this.mount.path('health/ready'))}">health</a></p>
 </main>`,
       {
         head:

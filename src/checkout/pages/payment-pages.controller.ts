@@ -1,4 +1,5 @@
-import { Controller, Get, Header, Param, Query, Res } from '@nestjs/common';
+import { PaymentController } from '../../common/payment-controller.decorator';
+import { Get, Header, Param, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../../common/openapi/api-errors.decorator';
 import { ApiHtmlPage } from '../../common/openapi/api-html.decorator';
@@ -24,7 +25,7 @@ const SESSION_ID = /^[A-Za-z0-9_-]{1,255}$/;
  */
 @ApiTags('checkout pages')
 @Public()
-@Controller('payment')
+@PaymentController('payment')
 export class PaymentPagesController {
   constructor(private readonly checkout: CheckoutService) {}
 

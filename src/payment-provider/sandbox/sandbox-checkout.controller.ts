@@ -1,4 +1,5 @@
-import { Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { PaymentController } from '../../common/payment-controller.decorator';
+import { Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiKeyProtected } from '../../common/openapi/api-errors.decorator';
 import { ApiHtmlPage } from '../../common/openapi/api-html.decorator';
@@ -13,7 +14,7 @@ import { AcceptsBody, Public } from '../../common/route-access.decorators';
  * public, it is the buyer's. Expiring a session is a tool and needs the API key (when set).
  */
 @ApiTags('sandbox')
-@Controller('sandbox/checkout')
+@PaymentController('sandbox/checkout')
 export class SandboxCheckoutController {
   constructor(private readonly checkout: SandboxCheckoutService) {}
 

@@ -37,8 +37,13 @@ describe('sandbox checkout page', () => {
     const html = renderCheckoutPage(session());
     expect(html).toContain('Premium eBook');
     expect(html).toContain('$29.00');
-    expect(html).toContain('<form method="post" action="/sandbox/checkout/cs_sbx_abc/pay">');
-    expect(html).toContain('<form method="post" action="/sandbox/checkout/cs_sbx_abc/decline">');
+    // Relative to the page (…/sandbox/checkout/cs_sbx_abc): right under any prefix a host mounts.
+    expect(html).toContain('<form method="post" action="cs_sbx_abc/pay">');
+    expect(html).toContain('<form method="post" action="cs_sbx_abc/decline">');
+    expect(
+      new URL('cs_sbx_abc/pay', 'http://shop.test/api/payments/sandbox/checkout/cs_sbx_abc')
+        .pathname,
+    ).toBe('/api/payments/sandbox/checkout/cs_sbx_abc/pay');
     expect(html).toMatch(/>Pay \$29\.00</);
   });
 

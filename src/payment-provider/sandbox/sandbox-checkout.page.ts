@@ -56,7 +56,8 @@ ${body}
 /** The page for an open session: what is bought, for how much, and Pay / Decline. */
 export function renderCheckoutPage(session: SandboxCheckoutSession): string {
   const { price } = session;
-  const action = `/sandbox/checkout/${encodeURIComponent(session.id)}`;
+  // Relative to the page (…/sandbox/checkout/<id>): right under any prefix a host mounts it at.
+  const action = encodeURIComponent(session.id);
   const per = price.interval ? ` <small>per ${price.interval}</small>` : '';
   const rows: [string, string][] = [
     ['Product', price.name],

@@ -1,5 +1,5 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
-import type { AppConfig } from '../../config/app-config';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { PAYMENT_PROVIDER } from '../payment-provider.interface';
 import { parseSandboxPrices, SandboxCatalog } from './sandbox-catalog';
 import { SandboxCheckoutController } from './sandbox-checkout.controller';
@@ -20,31 +20,39 @@ import { SandboxWebhooksController } from './sandbox-webhooks.controller';
  * The offline provider with its hosted page and simulation routes. Imported
  * only when PAYMENT_PROVIDER=sandbox, so the /sandbox routes exist only then.
  */
+/** SANDBOX_OPTIONS from the configuration (SANDBOX_PRICES parsed and checked). */
+function sandboxOptions(config: AppConfig): SandboxOptions {
+  if (config.nodeEnv === 'production') {
+    new Logger(SandboxProviderModule.name).warn(
+      'PAYMENT_PROVIDER=sandbox in production: payments are simulated and anyone can "pay" on the sandbox page',
+    );
+  }
+  return {
+    prices: parseSandboxPrices(config.sandbox.pricesJson),
+    webhookSecret: config.sandbox.webhookSecret,
+    publicBaseUrl: config.publicBaseUrl.toString().replace(/\/+$/, ''),
+    retryDelaysMs: SANDBOX_RETRY_DELAYS_MS,
+  };
+}
+
+/**
+ * The offline provider. Imported only when the provider is sandbox; its hosted
+ * page and simulation routes (the `sandbox` route group, SANDBOX_CONTROLLERS) are
+ * mounted by PaymentModule, which is why the services they use are exported.
+ */
 @Module({})
 export class SandboxProviderModule {
-  /** @throws ConfigError naming SANDBOX_PRICES when the catalog override is malformed */
-  static forRoot(config: AppConfig): DynamicModule {
-    const options: SandboxOptions = {
-      prices: parseSandboxPrices(config.sandbox.pricesJson),
-      webhookSecret: config.sandbox.webhookSecret,
-      publicBaseUrl: config.publicBaseUrl.toString().replace(/\/+$/, ''),
-      retryDelaysMs: SANDBOX_RETRY_DELAYS_MS,
-    };
-    if (config.nodeEnv === 'production') {
-      new Logger(SandboxProviderModule.name).warn(
-        'PAYMENT_PROVIDER=sandbox in production: payments are simulated and anyone can "pay" on the sandbox page',
-      );
-    }
+  /** SANDBOX_OPTIONS throws ConfigError naming SANDBOX_PRICES when the catalog override is malformed. */
+  static forRoot(): DynamicModule {
     return {
       module: SandboxProviderModule,
-      controllers: [
-        SandboxCheckoutController,
-        SandboxSimulatorController,
-        SandboxWebhooksController,
-      ],
       providers: [
-        { provide: SANDBOX_OPTIONS, useValue: options },
-        { provide: SandboxCatalog, useValue: new SandboxCatalog(options.prices) },
+        { provide: SANDBOX_OPTIONS, inject: [APP_CONFIG], useFactory: sandboxOptions },
+        {
+          provide: SandboxCatalog,
+          inject: [SANDBOX_OPTIONS],
+          useFactory: (options: SandboxOptions) => new SandboxCatalog(options.prices),
+        },
         // State in PostgreSQL (sandbox_* tables, created here): a restart keeps it.
         PostgresSandboxStore,
         { provide: SandboxStore, useExisting: PostgresSandboxStore },
@@ -59,7 +67,20 @@ export class SandboxProviderModule {
         SandboxSimulatorService,
         { provide: PAYMENT_PROVIDER, useExisting: SandboxPaymentProvider },
       ],
-      exports: [PAYMENT_PROVIDER],
+      exports: [
+        PAYMENT_PROVIDER,
+        SANDBOX_EVENT_LOG,
+        SandboxCatalog,
+        SandboxCheckoutService,
+        SandboxSimulatorService,
+      ],
     };
   }
 }
+
+/** The sandbox's routes: its hosted checkout page, simulations and webhook log. */
+export const SANDBOX_CONTROLLERS = [
+  SandboxCheckoutController,
+  SandboxSimulatorController,
+  SandboxWebhooksController,
+];

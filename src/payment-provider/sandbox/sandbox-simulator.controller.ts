@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { PaymentController } from '../../common/payment-controller.decorator';
+import { Body, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiKeyProtected } from '../../common/openapi/api-errors.decorator';
 import { SandboxCatalog } from './sandbox-catalog';
@@ -36,7 +37,7 @@ type Result<K extends keyof SandboxSimulatorService> = ReturnType<SandboxSimulat
  */
 @ApiTags('sandbox')
 @ApiKeyProtected()
-@Controller('sandbox')
+@PaymentController('sandbox')
 export class SandboxSimulatorController {
   constructor(
     private readonly simulator: SandboxSimulatorService,

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
+import { PaymentMount } from '../../common/payment-mount';
 import { SANDBOX_OPTIONS, type SandboxOptions } from './sandbox.options';
 import type {
   SandboxEvent,
@@ -65,6 +66,8 @@ export class SandboxWebhookSender implements SandboxEventSink, OnModuleDestroy {
     @Inject(SANDBOX_OPTIONS) private readonly options: SandboxOptions,
     /** Every event is logged before it is sent (or dropped): the sandbox's Events API. */
     @Optional() @Inject(SANDBOX_EVENT_LOG) private readonly log?: SandboxEventLog,
+    /** Where the webhook route is mounted (a host's global prefix, PaymentModule's route prefix). */
+    @Optional() private readonly mount?: PaymentMount,
   ) {}
 
   send(events: SandboxEvent[]): Promise<DeliveryReport[]> {
@@ -171,7 +174,8 @@ export class SandboxWebhookSender implements SandboxEventSink, OnModuleDestroy {
         : address.family === 'IPv6'
           ? `[${address.address}]`
           : address.address;
-    return `http://${host}:${address.port}${WEBHOOK_PATH}`;
+    const path = this.mount?.path(WEBHOOK_PATH) ?? WEBHOOK_PATH;
+    return `http://${host}:${address.port}${path}`;
   }
 }
 

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
+import { PaymentController } from '../../common/payment-controller.decorator';
+import { Body, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiSchema, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiKeyProtected } from '../../common/openapi/api-errors.decorator';
 import { DropWebhooksDto } from './dto/drop-webhooks.dto';
@@ -22,7 +23,7 @@ export class SandboxWebhookDropResponse {
  */
 @ApiTags('sandbox')
 @ApiKeyProtected()
-@Controller('sandbox/webhooks')
+@PaymentController('sandbox/webhooks')
 export class SandboxWebhooksController {
   constructor(@Inject(SANDBOX_EVENT_LOG) private readonly log: SandboxEventLog) {}
 
