@@ -10,11 +10,11 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
+import { freePort } from '../support/test-app';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 const run = promisify(execFile);
@@ -25,17 +25,6 @@ const API_KEY = 'host-test-key';
 /** The service's own Nest version (devDependencies) and the example's: they must differ. */
 const nestVersion = (packageJson: string): string =>
   (JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string }).version;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('PaymentModule inside a Nest app of its own (examples/nest-host, installed from npm pack)', () => {
   let work: string;

@@ -44,27 +44,49 @@ export async function createTestApp(
   } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
-  const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
-  // Bundled pages, redirects and sandbox URLs are built from PUBLIC_BASE_URL: this instance.
-  const effectiveEnv = {
-    ...TEST_ENV,
-    PUBLIC_BASE_URL: baseUrl,
-    ...env,
-    PORT: String(port),
-    DATABASE_URL: database.url,
-  };
-  const config = loadConfig(effectiveEnv);
-  const app = await createApp(config, database.url, {
-    imports: options.imports,
-    logger: options.logger,
-  });
-  await app.listen(port, '127.0.0.1');
+  // The port is chosen before the app is built (PUBLIC_BASE_URL names it); if something took it
+  // meanwhile, the app is closed (nothing of it keeps running) and built again on another port.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    // Bundled pages, redirects and sandbox URLs are built from PUBLIC_BASE_URL: this instance.
+    const effectiveEnv = {
+      ...TEST_ENV,
+      PUBLIC_BASE_URL: baseUrl,
+      ...env,
+      PORT: String(port),
+      DATABASE_URL: database.url,
+    };
+    const config = loadConfig(effectiveEnv);
+    const app = await createApp(config, database.url, {
+      imports: options.imports,
+      logger: options.logger,
+    });
+    try {
+      await app.listen(port, '127.0.0.1');
+    } catch (error) {
+      await app.close();
+      if ((error as { code?: string }).code === 'EADDRINUSE' && attempt < 5) continue;
+      if (!options.database) await database.drop();
+      throw error;
+    }
+    return listening(app, config, effectiveEnv, baseUrl, database, !options.database);
+  }
+}
+
+function listening(
+  app: INestApplication,
+  config: AppConfig,
+  env: Record<string, string>,
+  baseUrl: string,
+  database: TestDatabase,
+  ownDatabase: boolean,
+): TestApp {
   let closed = false;
   return {
     app,
     config,
-    env: effectiveEnv,
+    env,
     baseUrl,
     http: supertest(app.getHttpServer()),
     dataSource: app.get<DataSource>(getDataSourceToken()),
@@ -73,18 +95,26 @@ export async function createTestApp(
       if (closed) return;
       closed = true;
       await app.close();
-      if (!options.database) await database.drop();
+      if (ownDatabase) await database.drop();
     },
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A free port below Linux's ephemeral range (32768–60999), so that no outgoing connection of the
+ * test process (PostgreSQL, the fake Stripe) can be given it between this check and the listen.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (await isFree(port)) return port;
+  }
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
