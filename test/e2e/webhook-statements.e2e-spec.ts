@@ -2,6 +2,8 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Client } from 'pg';
 import type { TransactionSucceededEvent } from '../../src/checkout/checkout.events';
 import { PaymentEvents } from '../../src/events/payment-events';
+import { DisputeEntity } from '../../src/disputes/entities/dispute.entity';
+import { toDisputeResource } from '../../src/disputes/dispute.resource';
 import { SubscriptionEntity } from '../../src/subscriptions/entities/subscription.entity';
 import type { SubscriptionUpdatedEvent } from '../../src/subscriptions/subscriptions.events';
 import { toSubscriptionResource } from '../../src/subscriptions/subscription.resource';
@@ -35,6 +37,7 @@ describe('statements per webhook event (e2e)', () => {
   const original = Client.prototype.query as unknown as Query;
   const heard: { name: string; payload: TransactionSucceededEvent }[] = [];
   const heardSubscriptions: { name: string; payload: SubscriptionUpdatedEvent }[] = [];
+  const heardOthers: { name: string; payload: Record<string, unknown> }[] = [];
   let seq = 0;
 
   beforeAll(async () => {
@@ -60,6 +63,11 @@ describe('statements per webhook event (e2e)', () => {
       .on(PaymentEvents.TRANSACTION_SUCCEEDED, (payload: TransactionSucceededEvent) =>
         heard.push({ name: PaymentEvents.TRANSACTION_SUCCEEDED, payload }),
       );
+    for (const name of [PaymentEvents.REFUND_CREATED, PaymentEvents.DISPUTE_CREATED]) {
+      t.app
+        .get(EventEmitter2)
+        .on(name, (payload: Record<string, unknown>) => heardOthers.push({ name, payload }));
+    }
     for (const name of [PaymentEvents.SUBSCRIPTION_CREATED, PaymentEvents.SUBSCRIPTION_UPDATED]) {
       t.app
         .get(EventEmitter2)
@@ -252,5 +260,69 @@ describe('statements per webhook event (e2e)', () => {
     expect(announced[announced.length - 1].payload.subscription).toEqual(
       toSubscriptionResource(row),
     );
+  });
+
+  it('charge.refunded of a charge not recorded here: the refund row as inserted is announced', async () => {
+    const n = `${Date.now()}`;
+    const charge = stripeObject('charge.refunded', {
+      id: `ch_stmt_${n}`,
+      payment_intent: `pi_stmt_${n}`,
+    });
+    const refunds = charge.refunds as { data: Record<string, unknown>[] };
+    Object.assign(refunds.data[0], {
+      id: `re_stmt_${n}`,
+      charge: `ch_stmt_${n}`,
+      payment_intent: `pi_stmt_${n}`,
+    });
+    const event = stripeEvent('charge.refunded', charge);
+    expect((await statementsOf(event.id, () => post(event))).map(kindOf)).toEqual([
+      'BEGIN',
+      'claim',
+      'SELECT payment_transaction', // the charge
+      'SELECT payment_transaction', // the refund by its provider id
+      'INSERT payment_transaction',
+      'outbox',
+      'COMMIT',
+    ]);
+    const row = await t.dataSource
+      .getRepository(TransactionEntity)
+      .findOneByOrFail({ providerRefundId: `re_stmt_${n}` });
+    const announced = heardOthers.filter(
+      (h) =>
+        h.name === PaymentEvents.REFUND_CREATED &&
+        (h.payload.refund as { id: unknown }).id === row.id,
+    );
+    expect(announced).toHaveLength(1);
+    expect(announced[0].payload.refund).toEqual(toTransactionResource(row));
+  });
+
+  it('charge.dispute.created of a new dispute: the dispute row as inserted is announced', async () => {
+    const n = `${Date.now()}`;
+    const event = stripeEvent(
+      'charge.dispute.created',
+      stripeObject('dispute', {
+        id: `dp_stmt_${n}`,
+        charge: `ch_stmt_d_${n}`,
+        payment_intent: `pi_stmt_d_${n}`,
+      }),
+    );
+    expect((await statementsOf(event.id, () => post(event))).map(kindOf)).toEqual([
+      'BEGIN',
+      'claim',
+      'SELECT payment_transaction', // its charge, if recorded
+      'INSERT payment_dispute',
+      'outbox',
+      'COMMIT',
+    ]);
+    const row = await t.dataSource
+      .getRepository(DisputeEntity)
+      .findOneByOrFail({ providerDisputeId: `dp_stmt_${n}` });
+    const announced = heardOthers.filter(
+      (h) =>
+        h.name === PaymentEvents.DISPUTE_CREATED &&
+        (h.payload.dispute as { id: unknown }).id === toDisputeResource(row).id,
+    );
+    expect(announced).toHaveLength(1);
+    expect(announced[0].payload.dispute).toEqual(toDisputeResource(row));
   });
 });
