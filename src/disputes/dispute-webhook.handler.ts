@@ -1,3 +1,4 @@
+import { entityFromRow } from '../database/entity-from-row';
 import { Injectable } from '@nestjs/common';
 import { PaymentEvents, type PaymentEventName } from '../events/payment-events';
 import type { ChangeOf } from '../payment-provider/payment-provider.types';
@@ -137,15 +138,16 @@ export class DisputeWebhookHandler {
         providerUpdatedAt: ctx.occurredAt,
       })
       .orIgnore()
-      .returning(['id'])
+      .returning('*')
       .execute();
     const wasInserted = (inserted.raw as unknown[]).length > 0;
+    // Each write returns the row as stored: it is not read back.
+    let stored: Record<string, unknown> | undefined;
 
     const events: { name: PaymentEventName; type: EventClass }[] = [];
-    let rowId: number;
     if (wasInserted) {
       // The insert holds the new row's lock until commit: nothing to select before reading it.
-      rowId = (inserted.raw as { id: number }[])[0].id;
+      stored = (inserted.raw as Record<string, unknown>[])[0];
       events.push(upsert.created);
       if (upsert.changed && upsert.changed.name !== upsert.created.name)
         events.push(upsert.changed);
@@ -159,7 +161,6 @@ export class DisputeWebhookHandler {
           id: upsert.providerDisputeId,
         })
         .getOneOrFail();
-      rowId = row.id;
       if (row.transactionId !== null)
         transaction = await transactionById(manager, row.transactionId);
       const apply = shouldApplyChange(row, upsert.incoming, ctx.occurredAt);
@@ -173,11 +174,20 @@ export class DisputeWebhookHandler {
           Object.assign(patch, { deadlineWarnedAt: null, deadlineFlaggedAt: null });
       }
       Object.assign(patch, chargeAmount({ ...row, ...patch }, transaction));
-      await repository.update(row.id, patch);
+      const updated = await repository
+        .createQueryBuilder()
+        .update()
+        .set(patch)
+        .where('id = :id', { id: row.id })
+        .returning('*')
+        .execute();
+      stored = (updated.raw as Record<string, unknown>[])[0];
       events.push(apply && upsert.changed ? upsert.changed : UPDATED);
     }
 
-    const saved = await repository.findOneByOrFail({ id: rowId });
+    if (stored === undefined)
+      throw new Error(`dispute ${upsert.providerDisputeId} was not written`);
+    const saved = entityFromRow(manager, DisputeEntity, stored);
     const dispute = toDisputeResource(saved);
     const transactionResource = transaction ? toTransactionResource(transaction) : null;
     for (const event of events) {

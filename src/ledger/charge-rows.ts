@@ -1,7 +1,9 @@
 import type { EntityManager, FindOptionsWhere } from 'typeorm';
+import { entityFromRow } from '../database/entity-from-row';
 import { TransactionEntity } from '../transactions/entities/transaction.entity';
 import { RejectedEventError } from '../webhooks/webhook-handler.registry';
-import { recomputeCharge } from './refund-rows';
+import { chargeAfterRefunds } from './charge-totals';
+import { refundsOf } from './refund-rows';
 
 /*
  * Charge rows of payments (DESIGN charge rows policy), always through the caller's transaction.
@@ -85,12 +87,12 @@ export async function writeCharge<D extends ChargeWriteDecision>(
         amountRefunded: 0,
       })
       .orIgnore()
-      .returning('id')
+      .returning('*')
       .execute();
-    const id = (inserted.raw as { id: number }[])[0]?.id;
+    const stored = (inserted.raw as Record<string, unknown>[])[0];
     // A row just inserted has no refunds yet (none can name its id): nothing to recompute.
-    if (id !== undefined)
-      return { row: await manager.findOneByOrFail(TransactionEntity, { id }), decision };
+    if (stored !== undefined)
+      return { row: entityFromRow(manager, TransactionEntity, stored), decision };
     row = await lockCharge(manager, provider, keys);
     refuseChargeOfAnotherPayment(row, keys);
     if (row === null)
@@ -98,15 +100,22 @@ export async function writeCharge<D extends ChargeWriteDecision>(
   }
   const decision = write.decide(row);
   if (!decision.write) return { row, decision };
-  await manager.update(
-    TransactionEntity,
-    row.id,
-    write.values(row, decision as Extract<D, { write: true }>),
-  );
+  const values = write.values(row, decision as Extract<D, { write: true }>);
   // Whichever event arrives last, the charge is recomputed from its refunds (a payment that
-  // succeeds after a refund of it was recorded is partially_refunded or refunded, not succeeded).
-  const written = await manager.findOneByOrFail(TransactionEntity, { id: row.id });
-  return { row: await recomputeCharge(manager, written), decision };
+  // succeeds after a refund of it was recorded is partially_refunded or refunded, not succeeded):
+  // the refunds are read first (the charge is locked, so none comes or goes meanwhile) and the
+  // change and the totals are written in one UPDATE that returns the row as stored.
+  const totals = chargeAfterRefunds({ ...row, ...values }, await refundsOf(manager, row.id));
+  const updated = await manager
+    .createQueryBuilder()
+    .update(TransactionEntity)
+    .set({ ...values, ...totals })
+    .where('id = :id', { id: row.id })
+    .returning('*')
+    .execute();
+  const written = (updated.raw as Record<string, unknown>[])[0];
+  if (written === undefined) throw new Error(`charge row ${row.id} vanished while locked`);
+  return { row: entityFromRow(manager, TransactionEntity, written), decision };
 }
 
 /** A charge id is one payment's: an event pairing it with another payment can never apply. */

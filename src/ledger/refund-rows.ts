@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { NotFoundError } from '../common/domain-error';
+import { entityFromRow } from '../database/entity-from-row';
 import { TransactionEntity } from '../transactions/entities/transaction.entity';
 import { chargeAfterRefunds } from './charge-totals';
 
@@ -124,7 +125,16 @@ export async function recomputeCharge(
 ): Promise<TransactionEntity> {
   const next = chargeAfterRefunds(charge, await refundsOf(manager, charge.id));
   if (next.amountRefunded !== charge.amountRefunded || next.status !== charge.status) {
-    await manager.update(TransactionEntity, charge.id, next);
+    // The UPDATE returns the row as stored: no read back.
+    const updated = await manager
+      .createQueryBuilder()
+      .update(TransactionEntity)
+      .set(next)
+      .where('id = :id', { id: charge.id })
+      .returning('*')
+      .execute();
+    const stored = (updated.raw as Record<string, unknown>[])[0];
+    if (stored !== undefined) return entityFromRow(manager, TransactionEntity, stored);
   }
   return manager.findOneByOrFail(TransactionEntity, { id: charge.id });
 }

@@ -1,3 +1,4 @@
+import { entityFromRow } from '../database/entity-from-row';
 import { Injectable } from '@nestjs/common';
 import { PaymentEvents } from '../events/payment-events';
 import type {
@@ -23,7 +24,8 @@ import { RefundCreatedEvent, RefundUpdatedEvent } from './refunds.events';
 import { REFUND_REASON_METADATA_KEY, REFUND_ROW_METADATA_KEY } from './refund-metadata';
 
 type Outcome =
-  | { kind: 'created'; rowId: number }
+  /** row: as the insert returned it (not read back). */
+  | { kind: 'created'; rowId: number; row: TransactionEntity }
   | { kind: 'updated' | 'unchanged'; rowId: number; previousStatus: TransactionStatus }
   | { kind: 'stale' };
 
@@ -90,8 +92,8 @@ export class RefundWebhookHandlers {
       (await lockRefundByProviderId(manager, ctx.provider, refund.id)) ??
       (await this.ourPendingRow(ctx, refund, charge));
     if (!row) {
-      const createdId = await this.insert(ctx, refund, charge);
-      if (createdId !== null) return { kind: 'created', rowId: createdId };
+      const created = await this.insert(ctx, refund, charge);
+      if (created !== null) return { kind: 'created', rowId: created.id, row: created };
       // Another delivery inserted it meanwhile (refunds of unknown charges are not serialised by a charge lock).
       row = await lockRefundByProviderId(manager, ctx.provider, refund.id);
       if (!row) throw new Error(`refund ${refund.id} could not be inserted nor found`);
@@ -150,7 +152,7 @@ export class RefundWebhookHandlers {
     ctx: WebhookContext,
     refund: RefundSnapshot,
     charge: TransactionEntity | null,
-  ): Promise<number | null> {
+  ): Promise<TransactionEntity | null> {
     const result = await ctx.manager
       .createQueryBuilder()
       .insert()
@@ -178,10 +180,10 @@ export class RefundWebhookHandlers {
         providerUpdatedAt: ctx.occurredAt,
       })
       .orIgnore()
-      .returning(['id'])
+      .returning('*')
       .execute();
-    const inserted = (result.raw as { id: number }[] | undefined)?.[0];
-    return inserted ? inserted.id : null;
+    const inserted = (result.raw as Record<string, unknown>[] | undefined)?.[0];
+    return inserted ? entityFromRow(ctx.manager, TransactionEntity, inserted) : null;
   }
 
   /**
@@ -207,7 +209,13 @@ export class RefundWebhookHandlers {
     };
     for (const outcome of outcomes) {
       if (outcome.kind === 'stale' || (outcome.kind === 'unchanged' && !rerun)) continue;
-      const row = await ctx.manager.findOneByOrFail(TransactionEntity, { id: outcome.rowId });
+      // A row inserted by this event is announced as its insert returned it, unless the same
+      // event also wrote it again (a refund listed twice): then as stored.
+      const row =
+        outcome.kind === 'created' &&
+        outcomes.filter((o) => o.kind !== 'stale' && o.rowId === outcome.rowId).length === 1
+          ? outcome.row
+          : await ctx.manager.findOneByOrFail(TransactionEntity, { id: outcome.rowId });
       const refund = toTransactionResource(row);
       // On a re-run, a row this kind of event creates (not one our API made) is announced as created again.
       if (

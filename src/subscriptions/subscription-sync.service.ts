@@ -9,6 +9,7 @@ import {
   setSessionSubscription,
 } from '../ledger/subscription-links';
 import type { WebhookContext } from '../webhooks/webhook-handler.registry';
+import { entityFromRow } from '../database/entity-from-row';
 import { SubscriptionEntity } from './entities/subscription.entity';
 import { NO_PENDING_CHANGE, settlesPendingChange } from './pending-change';
 import {
@@ -69,24 +70,37 @@ export class SubscriptionSyncService {
       ...(settlesPendingChange(row?.pendingChange ?? null, snapshot) ? NO_PENDING_CHANGE : {}),
     };
 
-    let id: number;
+    // Each write returns the row as stored: no read back.
+    let stored: Record<string, unknown> | undefined;
     if (row === null) {
-      const inserted = await repository.insert({
-        ...values,
-        provider: ctx.provider,
-        providerSubscriptionId: snapshot.id,
-      });
-      id = (inserted.identifiers[0] as { id: number }).id;
-      await linkInvoiceChargesToSubscription(manager, ctx.provider, snapshot.id, id, values);
+      const inserted = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(SubscriptionEntity)
+        .values({ ...values, provider: ctx.provider, providerSubscriptionId: snapshot.id })
+        .returning('*')
+        .execute();
+      stored = (inserted.raw as Record<string, unknown>[])[0];
     } else {
-      id = row.id;
-      await repository.update(id, values);
+      const updated = await manager
+        .createQueryBuilder()
+        .update(SubscriptionEntity)
+        .set(values)
+        .where('id = :id', { id: row.id })
+        .returning('*')
+        .execute();
+      stored = (updated.raw as Record<string, unknown>[])[0];
+    }
+    if (stored === undefined) throw new Error(`subscription ${snapshot.id} was not written`);
+    const saved = entityFromRow(manager, SubscriptionEntity, stored);
+    const id = saved.id;
+    if (row === null) {
+      await linkInvoiceChargesToSubscription(manager, ctx.provider, snapshot.id, id, values);
     }
     if (session && session.subscriptionId !== id) {
       await setSessionSubscription(manager, session.id, id);
     }
 
-    const saved = await repository.findOneByOrFail({ id });
     this.announce(decision.emit, saved, row?.status ?? saved.status, change, ctx);
   }
 

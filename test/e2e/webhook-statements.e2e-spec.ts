@@ -1,0 +1,328 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { Client } from 'pg';
+import type { TransactionSucceededEvent } from '../../src/checkout/checkout.events';
+import { PaymentEvents } from '../../src/events/payment-events';
+import { DisputeEntity } from '../../src/disputes/entities/dispute.entity';
+import { toDisputeResource } from '../../src/disputes/dispute.resource';
+import { SubscriptionEntity } from '../../src/subscriptions/entities/subscription.entity';
+import type { SubscriptionUpdatedEvent } from '../../src/subscriptions/subscriptions.events';
+import { toSubscriptionResource } from '../../src/subscriptions/subscription.resource';
+import { TransactionEntity } from '../../src/transactions/entities/transaction.entity';
+import { toTransactionResource } from '../../src/transactions/transaction.resource';
+import {
+  signedStripeDelivery,
+  stripeEvent,
+  stripeObject,
+  type StripeObject,
+} from '../fixtures/stripe/events';
+import { FakeStripeApi } from '../support/fake-stripe';
+import { createTestApp, type TestApp } from '../support/test-app';
+
+/*
+ * Statements per event on the hot path (issue 13: the cost of an event is its round trips to
+ * PostgreSQL, one socket write each). Counted, not timed: every statement the webhook's
+ * transaction sends, from its BEGIN to its COMMIT, on the connection that ran the inbox claim.
+ * A budget here fails when a change adds a round trip to the path.
+ */
+
+const SECRET = 'whsec_test';
+const WEBHOOK = '/api/v1/payment/webhook';
+
+type Query = (this: Client, ...args: unknown[]) => unknown;
+
+describe('statements per webhook event (e2e)', () => {
+  let t: TestApp;
+  let stripe: FakeStripeApi;
+  const sent: { client: Client; text: string }[] = [];
+  const original = Client.prototype.query as unknown as Query;
+  const heard: { name: string; payload: TransactionSucceededEvent }[] = [];
+  const heardSubscriptions: { name: string; payload: SubscriptionUpdatedEvent }[] = [];
+  const heardOthers: { name: string; payload: Record<string, unknown> }[] = [];
+  let seq = 0;
+
+  beforeAll(async () => {
+    (Client.prototype as unknown as { query: Query }).query = function (
+      this: Client,
+      ...args: unknown[]
+    ) {
+      const config = args[0] as string | { text?: string } | undefined;
+      const text = typeof config === 'string' ? config : (config?.text ?? '');
+      sent.push({ client: this, text });
+      return original.apply(this, args);
+    };
+    stripe = new FakeStripeApi();
+    const apiBase = await stripe.start();
+    t = await createTestApp({
+      PAYMENT_PROVIDER: 'stripe',
+      STRIPE_SECRET_KEY: 'sk_test_x',
+      STRIPE_WEBHOOK_SECRET: SECRET,
+      STRIPE_API_BASE: apiBase,
+    });
+    t.app
+      .get(EventEmitter2)
+      .on(PaymentEvents.TRANSACTION_SUCCEEDED, (payload: TransactionSucceededEvent) =>
+        heard.push({ name: PaymentEvents.TRANSACTION_SUCCEEDED, payload }),
+      );
+    for (const name of [PaymentEvents.REFUND_CREATED, PaymentEvents.DISPUTE_CREATED]) {
+      t.app
+        .get(EventEmitter2)
+        .on(name, (payload: Record<string, unknown>) => heardOthers.push({ name, payload }));
+    }
+    for (const name of [PaymentEvents.SUBSCRIPTION_CREATED, PaymentEvents.SUBSCRIPTION_UPDATED]) {
+      t.app
+        .get(EventEmitter2)
+        .on(name, (payload: SubscriptionUpdatedEvent) =>
+          heardSubscriptions.push({ name, payload }),
+        );
+    }
+  });
+  afterAll(async () => {
+    (Client.prototype as unknown as { query: Query }).query = original;
+    await t?.close();
+    await stripe?.stop();
+  });
+
+  /** The statements of the transaction that claimed `eventId`, BEGIN and COMMIT included. */
+  async function statementsOf(eventId: string, deliver: () => Promise<unknown>): Promise<string[]> {
+    sent.length = 0;
+    await deliver();
+    const claim = sent.findIndex(
+      (s) => s.text.includes('INSERT INTO payment_webhook_event') && s.text.includes('RETURNING'),
+    );
+    expect(claim).toBeGreaterThanOrEqual(0);
+    const client = sent[claim].client;
+    const mine = sent.filter((s) => s.client === client).map((s) => s.text.trim());
+    const at = mine.indexOf(sent[claim].text.trim());
+    let begin = at;
+    while (begin > 0 && !/^(START TRANSACTION|BEGIN)/i.test(mine[begin])) begin--;
+    let end = at;
+    while (end < mine.length - 1 && !/^COMMIT/i.test(mine[end])) end++;
+    expect(mine[begin]).toMatch(/^(START TRANSACTION|BEGIN)/i);
+    expect(mine[end]).toMatch(/^COMMIT/i);
+    void eventId;
+    return mine.slice(begin, end + 1);
+  }
+
+  /** A statement named by what it does, for a readable failure. */
+  const kindOf = (text: string): string => {
+    if (/^(START TRANSACTION|BEGIN)/i.test(text)) return 'BEGIN';
+    if (/^COMMIT/i.test(text)) return 'COMMIT';
+    if (text.includes('INSERT INTO payment_webhook_event')) return 'claim';
+    if (text.includes('INSERT INTO payment_outbox')) return 'outbox';
+    const verb = text.split(/\s+/)[0].toUpperCase();
+    const table = /(?:FROM|INTO|UPDATE)\s+"?(payment_[a-z_]+)/i.exec(text)?.[1] ?? '?';
+    return `${verb} ${table}`;
+  };
+
+  const post = async (event: ReturnType<typeof stripeEvent>) => {
+    const delivery = signedStripeDelivery(event, SECRET);
+    const response = await t.http.post(WEBHOOK).set(delivery.headers).send(delivery.body);
+    expect(response.status).toBe(200);
+    expect(response.body.outcome).toBe('processed');
+  };
+
+  /** A one-time checkout created through our API. */
+  async function ourCheckout(): Promise<{ sessionId: string; paymentIntentId: string }> {
+    const response = await t.http
+      .post('/api/v1/payment/checkout')
+      .send({
+        price_id: 'price_fake_onetime',
+        mode: 'payment',
+        metadata: { order_ref: `o-${++seq}` },
+      })
+      .expect(201);
+    return {
+      sessionId: response.body.session_id,
+      paymentIntentId: `pi_test_statements_${seq}_${Date.now()}`,
+    };
+  }
+
+  const paymentIntent = (id: string, overrides: StripeObject = {}): StripeObject =>
+    stripeObject('payment-intent.succeeded', {
+      id,
+      latest_charge: `ch_for_${id}`,
+      customer: null,
+      amount: 2000,
+      metadata: { order_ref: `o-${seq}`, payment_service: 'checkout' },
+      ...overrides,
+    });
+
+  /** The event's payload as announced, and the row as the ORM loads it afterwards, agree. */
+  async function expectAnnouncedAsStored(paymentIntentId: string): Promise<void> {
+    const announced = heard.filter(
+      (h) => h.payload.transaction.provider_payment_intent_id === paymentIntentId,
+    );
+    expect(announced).toHaveLength(1);
+    const row = await t.dataSource
+      .getRepository(TransactionEntity)
+      .findOneByOrFail({ providerPaymentIntentId: paymentIntentId, type: 'charge' });
+    expect(announced[0].payload.transaction).toEqual(toTransactionResource(row));
+    // And as the outbox keeps it for durable listeners.
+    const [outbox] = await t.dataSource.query<{ payload: { transaction: unknown } }[]>(
+      `SELECT payload FROM payment_outbox WHERE name = $1 AND provider_event_id = $2`,
+      [PaymentEvents.TRANSACTION_SUCCEEDED, announced[0].payload.providerEventId],
+    );
+    expect(outbox.payload.transaction).toEqual(
+      JSON.parse(JSON.stringify(toTransactionResource(row))),
+    );
+  }
+
+  it('payment_intent.succeeded of a new payment: BEGIN, claim, session, charge, insert, outbox, COMMIT', async () => {
+    const { paymentIntentId } = await ourCheckout();
+    const event = stripeEvent('payment_intent.succeeded', paymentIntent(paymentIntentId));
+    const statements = await statementsOf(event.id, () => post(event));
+    expect(statements.map(kindOf)).toEqual([
+      'BEGIN',
+      'claim',
+      'SELECT payment_checkout_session',
+      'SELECT payment_transaction',
+      'INSERT payment_transaction',
+      'outbox',
+      'COMMIT',
+    ]);
+    await expectAnnouncedAsStored(paymentIntentId);
+  });
+
+  it('payment_intent.succeeded over the row its checkout made: one read of the refunds and one UPDATE', async () => {
+    const { sessionId, paymentIntentId } = await ourCheckout();
+    const t0 = Math.floor(Date.now() / 1000);
+    await post(
+      stripeEvent(
+        'checkout.session.completed',
+        stripeObject('checkout-session.payment', {
+          id: sessionId,
+          payment_intent: paymentIntentId,
+          customer: null,
+          client_reference_id: null,
+          amount_total: 2000,
+          metadata: { order_ref: `o-${seq}`, payment_service: 'checkout' },
+        }),
+        { created: t0 },
+      ),
+    );
+    const event = stripeEvent('payment_intent.succeeded', paymentIntent(paymentIntentId), {
+      created: t0 + 1,
+    });
+    const statements = await statementsOf(event.id, () => post(event));
+    expect(statements.map(kindOf)).toEqual([
+      'BEGIN',
+      'claim',
+      'SELECT payment_checkout_session',
+      'SELECT payment_transaction',
+      'SELECT payment_transaction', // its refunds
+      'UPDATE payment_transaction',
+      'outbox',
+      'COMMIT',
+    ]);
+    await expectAnnouncedAsStored(paymentIntentId);
+  });
+
+  it('customer.subscription.updated, new and then known: the written row is not read back', async () => {
+    const id = `sub_test_statements_${Date.now()}`;
+    const t0 = Math.floor(Date.now() / 1000);
+    const subscription = (status: string) =>
+      stripeObject('subscription', { id, customer: null, status, metadata: {} });
+    const first = stripeEvent('customer.subscription.updated', subscription('active'), {
+      created: t0,
+    });
+    expect((await statementsOf(first.id, () => post(first))).map(kindOf)).toEqual([
+      'BEGIN',
+      'claim',
+      'SELECT ?', // pg_advisory_xact_lock of the provider subscription
+      'SELECT payment_subscription',
+      'SELECT payment_checkout_session',
+      'INSERT payment_subscription',
+      'UPDATE payment_transaction', // invoices' charges that came first get the link
+      'outbox',
+      'COMMIT',
+    ]);
+    const second = stripeEvent('customer.subscription.updated', subscription('past_due'), {
+      created: t0 + 1,
+    });
+    expect((await statementsOf(second.id, () => post(second))).map(kindOf)).toEqual([
+      'BEGIN',
+      'claim',
+      'SELECT ?',
+      'SELECT payment_subscription',
+      'SELECT payment_checkout_session',
+      'UPDATE payment_subscription',
+      'outbox',
+      'COMMIT',
+    ]);
+    const row = await t.dataSource
+      .getRepository(SubscriptionEntity)
+      .findOneByOrFail({ providerSubscriptionId: id });
+    const announced = heardSubscriptions.filter(
+      (h) => h.payload.subscription.provider_subscription_id === id,
+    );
+    expect(announced.length).toBeGreaterThanOrEqual(2);
+    // The last announcement carries the row exactly as the ORM loads it.
+    expect(announced[announced.length - 1].payload.subscription).toEqual(
+      toSubscriptionResource(row),
+    );
+  });
+
+  it('charge.refunded of a charge not recorded here: the refund row as inserted is announced', async () => {
+    const n = `${Date.now()}`;
+    const charge = stripeObject('charge.refunded', {
+      id: `ch_stmt_${n}`,
+      payment_intent: `pi_stmt_${n}`,
+    });
+    const refunds = charge.refunds as { data: Record<string, unknown>[] };
+    Object.assign(refunds.data[0], {
+      id: `re_stmt_${n}`,
+      charge: `ch_stmt_${n}`,
+      payment_intent: `pi_stmt_${n}`,
+    });
+    const event = stripeEvent('charge.refunded', charge);
+    expect((await statementsOf(event.id, () => post(event))).map(kindOf)).toEqual([
+      'BEGIN',
+      'claim',
+      'SELECT payment_transaction', // the charge
+      'SELECT payment_transaction', // the refund by its provider id
+      'INSERT payment_transaction',
+      'outbox',
+      'COMMIT',
+    ]);
+    const row = await t.dataSource
+      .getRepository(TransactionEntity)
+      .findOneByOrFail({ providerRefundId: `re_stmt_${n}` });
+    const announced = heardOthers.filter(
+      (h) =>
+        h.name === PaymentEvents.REFUND_CREATED &&
+        (h.payload.refund as { id: unknown }).id === row.id,
+    );
+    expect(announced).toHaveLength(1);
+    expect(announced[0].payload.refund).toEqual(toTransactionResource(row));
+  });
+
+  it('charge.dispute.created of a new dispute: the dispute row as inserted is announced', async () => {
+    const n = `${Date.now()}`;
+    const event = stripeEvent(
+      'charge.dispute.created',
+      stripeObject('dispute', {
+        id: `dp_stmt_${n}`,
+        charge: `ch_stmt_d_${n}`,
+        payment_intent: `pi_stmt_d_${n}`,
+      }),
+    );
+    expect((await statementsOf(event.id, () => post(event))).map(kindOf)).toEqual([
+      'BEGIN',
+      'claim',
+      'SELECT payment_transaction', // its charge, if recorded
+      'INSERT payment_dispute',
+      'outbox',
+      'COMMIT',
+    ]);
+    const row = await t.dataSource
+      .getRepository(DisputeEntity)
+      .findOneByOrFail({ providerDisputeId: `dp_stmt_${n}` });
+    const announced = heardOthers.filter(
+      (h) =>
+        h.name === PaymentEvents.DISPUTE_CREATED &&
+        (h.payload.dispute as { id: unknown }).id === toDisputeResource(row).id,
+    );
+    expect(announced).toHaveLength(1);
+    expect(announced[0].payload.dispute).toEqual(toDisputeResource(row));
+  });
+});
