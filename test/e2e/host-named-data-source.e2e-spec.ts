@@ -52,126 +52,135 @@ async function query<T extends object>(url: string, sql: string): Promise<T[]> {
   }
 }
 
-describe('PaymentModule.forRoot({ dataSource: { name } }) on a host’s named data source', () => {
-  let hostDb: TestDatabase;
-  let paymentsDb: TestDatabase;
-  let app: INestApplication;
-  let base: string;
+describe.each(['forRoot', 'forRootAsync'] as const)(
+  'PaymentModule.%s({ dataSource: { name } }) on a host’s named data source',
+  (variant) => {
+    let hostDb: TestDatabase;
+    let paymentsDb: TestDatabase;
+    let app: INestApplication;
+    let base: string;
 
-  beforeAll(async () => {
-    hostDb = await createTestDatabase();
-    paymentsDb = await createTestDatabase();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
+    beforeAll(async () => {
+      hostDb = await createTestDatabase();
+      paymentsDb = await createTestDatabase();
+      const port = await freePort();
+      base = `http://127.0.0.1:${port}`;
 
-    @Module({
-      imports: [
-        // The host's default data source: its own database and entity.
-        TypeOrmModule.forRoot({
-          type: 'postgres',
-          url: hostDb.url,
-          entities: [HostNote],
-          synchronize: true,
-        }),
-        TypeOrmModule.forFeature([HostNote]),
-        // A named one for the payment service, on another database.
-        TypeOrmModule.forRoot({
-          name: 'payments',
-          type: 'postgres',
-          url: paymentsDb.url,
-          entities: PAYMENT_ENTITIES,
-        }),
-        PaymentModule.forRoot({
-          dataSource: { name: 'payments' },
-          config: {
-            NODE_ENV: 'test',
-            LOG_LEVEL: 'silent',
-            PAYMENT_PROVIDER: 'sandbox',
-            DISPUTE_DEADLINE_CRON: 'off',
-            PUBLIC_BASE_URL: base,
-            API_KEYS: API_KEY,
-          },
-        }),
-      ],
-      providers: [HostNotes],
-    })
-    class HostModule {}
+      const config = () => ({
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        PAYMENT_PROVIDER: 'sandbox',
+        DISPUTE_DEADLINE_CRON: 'off',
+        PUBLIC_BASE_URL: base,
+        API_KEYS: API_KEY,
+      });
+      @Module({
+        imports: [
+          // The host's default data source: its own database and entity.
+          TypeOrmModule.forRoot({
+            type: 'postgres',
+            url: hostDb.url,
+            entities: [HostNote],
+            synchronize: true,
+          }),
+          TypeOrmModule.forFeature([HostNote]),
+          // A named one for the payment service, on another database.
+          TypeOrmModule.forRoot({
+            name: 'payments',
+            type: 'postgres',
+            url: paymentsDb.url,
+            entities: PAYMENT_ENTITIES,
+          }),
+          variant === 'forRoot'
+            ? PaymentModule.forRoot({ dataSource: { name: 'payments' }, config: config() })
+            : PaymentModule.forRootAsync({
+                dataSource: { name: 'payments' },
+                provider: 'sandbox',
+                useFactory: async () => ({ config: config() }),
+              }),
+        ],
+        providers: [HostNotes],
+      })
+      class HostModule {}
 
-    app = await NestFactory.create(HostModule, { rawBody: true, logger: false });
-    await app.listen(port, '127.0.0.1');
-  }, 120_000);
+      app = await NestFactory.create(HostModule, { rawBody: true, logger: false });
+      await app.listen(port, '127.0.0.1');
+    }, 120_000);
 
-  afterAll(async () => {
-    await app?.close();
-    await hostDb?.drop();
-    await paymentsDb?.drop();
-  });
-
-  it('binds the service to the named data source, not the host’s default', () => {
-    const source = app.get<{ options: { name?: string } }>(PAYMENT_DATA_SOURCE);
-    expect(source.options.name).toBe('payments');
-  });
-
-  it('pays a sandbox checkout with every payment row in the named database, none in the default one', async () => {
-    const created = await fetch(`${base}/api/v1/payment/checkout`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
-      body: JSON.stringify({
-        price_id: 'price_sandbox_onetime',
-        mode: 'payment',
-        customer_ref: 'user_7',
-      }),
+    afterAll(async () => {
+      await app?.close();
+      await hostDb?.drop();
+      await paymentsDb?.drop();
     });
-    expect(created.status).toBe(201);
-    const { session_id, checkout_url } = (await created.json()) as {
-      session_id: string;
-      checkout_url: string;
-    };
-    const page = await fetch(checkout_url);
-    expect(page.status).toBe(200);
-    const action = /action="([^"]+\/pay)"/.exec(await page.text())?.[1];
-    expect(action).toBeDefined();
-    const paid = await fetch(new URL(action!, checkout_url), {
-      method: 'POST',
-      redirect: 'manual',
-    });
-    expect(paid.status).toBe(303);
 
-    // The sandbox's signed webhook settles the charge: poll the named database.
-    let charges: { status: string; customer_ref: string }[] = [];
-    for (let i = 0; i < 200; i++) {
-      charges = await query(
+    it('binds the service to the named data source, not the host’s default', () => {
+      const source = app.get<{ options: { name?: string } }>(PAYMENT_DATA_SOURCE);
+      expect(source.options.name).toBe('payments');
+    });
+
+    it('pays a sandbox checkout with every payment row in the named database, none in the default one', async () => {
+      const created = await fetch(`${base}/api/v1/payment/checkout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+        body: JSON.stringify({
+          price_id: 'price_sandbox_onetime',
+          mode: 'payment',
+          customer_ref: 'user_7',
+        }),
+      });
+      expect(created.status).toBe(201);
+      const { session_id, checkout_url } = (await created.json()) as {
+        session_id: string;
+        checkout_url: string;
+      };
+      const page = await fetch(checkout_url);
+      expect(page.status).toBe(200);
+      const action = /action="([^"]+\/pay)"/.exec(await page.text())?.[1];
+      expect(action).toBeDefined();
+      const paid = await fetch(new URL(action!, checkout_url), {
+        method: 'POST',
+        redirect: 'manual',
+      });
+      expect(paid.status).toBe(303);
+
+      // The sandbox's signed webhook settles the charge: poll the named database.
+      let charges: { status: string; customer_ref: string }[] = [];
+      for (let i = 0; i < 200; i++) {
+        charges = await query(
+          paymentsDb.url,
+          `SELECT status, customer_ref FROM payment_transaction WHERE type = 'charge'`,
+        );
+        if (charges[0]?.status === 'succeeded') break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(charges).toEqual([{ status: 'succeeded', customer_ref: 'user_7' }]);
+      const sessions = await query<{ id: string }>(
         paymentsDb.url,
-        `SELECT status, customer_ref FROM payment_transaction WHERE type = 'charge'`,
+        `SELECT provider_session_id AS id FROM payment_checkout_session`,
       );
-      if (charges[0]?.status === 'succeeded') break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(charges).toEqual([{ status: 'succeeded', customer_ref: 'user_7' }]);
-    const sessions = await query<{ id: string }>(
-      paymentsDb.url,
-      `SELECT provider_session_id AS id FROM payment_checkout_session`,
-    );
-    expect(sessions.map((s) => s.id)).toEqual([session_id]);
-    expect(await query(paymentsDb.url, `SELECT 1 FROM payment_migrations LIMIT 1`)).toHaveLength(1);
+      expect(sessions.map((s) => s.id)).toEqual([session_id]);
+      expect(await query(paymentsDb.url, `SELECT 1 FROM payment_migrations LIMIT 1`)).toHaveLength(
+        1,
+      );
 
-    // The host's default database: its own table only — no payment table, no job queue.
-    const hostTables = await query<{ tablename: string }>(
-      hostDb.url,
-      `SELECT tablename FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`,
-    );
-    expect(hostTables.map((t) => t.tablename)).toEqual(['host_note']);
-    const hostSchemas = await query<{ nspname: string }>(
-      hostDb.url,
-      `SELECT nspname FROM pg_namespace WHERE nspname LIKE '%worker%'`,
-    );
-    expect(hostSchemas).toEqual([]);
-  });
+      // The host's default database: its own table only — no payment table, no job queue.
+      const hostTables = await query<{ tablename: string }>(
+        hostDb.url,
+        `SELECT tablename FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`,
+      );
+      expect(hostTables.map((t) => t.tablename)).toEqual(['host_note']);
+      const hostSchemas = await query<{ nspname: string }>(
+        hostDb.url,
+        `SELECT nspname FROM pg_namespace WHERE nspname LIKE '%worker%'`,
+      );
+      expect(hostSchemas).toEqual([]);
+    });
 
-  it('leaves the host’s default-source repository working', async () => {
-    const notes = app.get(HostNotes).repository;
-    await notes.save(notes.create({ text: 'hello' }));
-    expect(await notes.find()).toEqual([expect.objectContaining({ text: 'hello' })]);
-    expect(await query(hostDb.url, `SELECT text FROM host_note`)).toEqual([{ text: 'hello' }]);
-  });
-});
+    it('leaves the host’s default-source repository working', async () => {
+      const notes = app.get(HostNotes).repository;
+      await notes.save(notes.create({ text: 'hello' }));
+      expect(await notes.find()).toEqual([expect.objectContaining({ text: 'hello' })]);
+      expect(await query(hostDb.url, `SELECT text FROM host_note`)).toEqual([{ text: 'hello' }]);
+    });
+  },
+);
