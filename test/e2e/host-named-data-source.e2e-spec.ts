@@ -13,6 +13,7 @@ import { Client } from 'pg';
 import { Column, Entity, PrimaryGeneratedColumn, type Repository } from 'typeorm';
 import { PAYMENT_ENTITIES, PaymentModule } from '../../src';
 import { PAYMENT_DATA_SOURCE } from '../../src/database/payment-data-source';
+import { JOB_SCHEMA } from '../../src/events/job-engine';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 const API_KEY = 'named-source-key';
@@ -169,11 +170,10 @@ describe.each(['forRoot', 'forRootAsync'] as const)(
         `SELECT tablename FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')`,
       );
       expect(hostTables.map((t) => t.tablename)).toEqual(['host_note']);
-      const hostSchemas = await query<{ nspname: string }>(
-        hostDb.url,
-        `SELECT nspname FROM pg_namespace WHERE nspname LIKE '%worker%'`,
-      );
-      expect(hostSchemas).toEqual([]);
+      // The job queue (graphile-worker's schema) is in the named database only.
+      const jobSchema = `SELECT nspname FROM pg_namespace WHERE nspname = '${JOB_SCHEMA}'`;
+      expect(await query(paymentsDb.url, jobSchema)).toHaveLength(1);
+      expect(await query(hostDb.url, jobSchema)).toEqual([]);
     });
 
     it('leaves the host’s default-source repository working', async () => {
