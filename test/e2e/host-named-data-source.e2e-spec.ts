@@ -11,7 +11,7 @@ import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
 import * as net from 'node:net';
 import { Client } from 'pg';
 import { Column, Entity, PrimaryGeneratedColumn, type Repository } from 'typeorm';
-import { PAYMENT_ENTITIES, PaymentModule } from '../../src';
+import { PAYMENT_ENTITIES, PaymentModule, runCli } from '../../src';
 import { PAYMENT_DATA_SOURCE } from '../../src/database/payment-data-source';
 import { JOB_SCHEMA } from '../../src/events/job-engine';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
@@ -174,6 +174,26 @@ describe.each(['forRoot', 'forRootAsync'] as const)(
       const jobSchema = `SELECT nspname FROM pg_namespace WHERE nspname = '${JOB_SCHEMA}'`;
       expect(await query(paymentsDb.url, jobSchema)).toHaveLength(1);
       expect(await query(hostDb.url, jobSchema)).toEqual([]);
+    });
+
+    it('runs the CLI inside the host (runCli with { app }) on the named data source', async () => {
+      const io = () => {
+        const out: string[] = [];
+        const err: string[] = [];
+        return {
+          out,
+          err,
+          io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) },
+        };
+      };
+      const migrate = io();
+      expect(await runCli(['migrate'], migrate.io, {}, { app })).toBe(0);
+      expect(migrate.err).toEqual([]);
+      expect(migrate.out.join('\n')).toBe('database is up to date');
+      const list = io();
+      expect(await runCli(['transactions', '--type', 'charge'], list.io, {}, { app })).toBe(0);
+      expect(list.err).toEqual([]);
+      expect(list.out.join('\n')).toContain('user_7');
     });
 
     it('leaves the host’s default-source repository working', async () => {
