@@ -134,4 +134,17 @@ describe('architecture', () => {
       .sort();
     expect(touching).toEqual(MONEY_ROW_DEBT);
   });
+
+  it('injects the data source and repositories only through PAYMENT_DATA_SOURCE (host default, named or own pool)', () => {
+    // TypeORM's own decorators and forFeature bind to the host's DEFAULT data source: a service
+    // on a named one would silently read and write the wrong database.
+    const offenders = files
+      .filter((file) =>
+        /@InjectDataSource\(|@InjectRepository\(|@InjectEntityManager\(|TypeOrmModule\.forFeature\(/.test(
+          fs.readFileSync(file, 'utf8'),
+        ),
+      )
+      .map(relative);
+    expect(offenders).toEqual([]);
+  });
 });

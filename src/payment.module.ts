@@ -23,6 +23,7 @@ import { PaymentMountModule } from './common/payment-mount';
 import { CustomersModule } from './customers/customers.module';
 import { DatabaseModule } from './database/database.module';
 import { prepareSchemaOn } from './database/host-schema';
+import { PaymentDataSourceModule } from './database/payment-data-source';
 import { DisputesController } from './disputes/disputes.controller';
 import { DisputesModule } from './disputes/disputes.module';
 import { EventsModule } from './events/events.module';
@@ -148,8 +149,6 @@ interface PaymentModuleSetup {
   metricsOnEveryRoute: boolean;
 }
 const PAYMENT_MODULE_SETUP = Symbol('PAYMENT_MODULE_SETUP');
-/** Resolved once the service's schema is ready on the host's data source (migrations run or checked). */
-const PAYMENT_SCHEMA = Symbol('PAYMENT_SCHEMA');
 
 /** An AppConfig from what the caller gave: validated like the environment, never reading it. */
 export function toAppConfig(settings: PaymentSettings): AppConfig {
@@ -215,18 +214,27 @@ export class PaymentModule implements NestModule {
     );
     const dataSource = options.dataSource ?? {};
     const ownPool = 'url' in dataSource;
-    const hostName = !ownPool ? dataSource.name : undefined;
-    if (hostName !== undefined && hostName !== 'default') {
-      // The features inject the default data source (@InjectDataSource()).
-      throw new Error(
-        `PaymentModule: a named host data source ("${hostName}") is not supported yet; use the host's default data source or { url } (a pool of the service's own)`,
-      );
-    }
+    // The host's data source: the default one, or the one named in TypeOrmModule.forRoot({ name }).
+    const hostToken = ownPool ? undefined : getDataSourceToken(dataSource.name ?? 'default');
     const prefix = (options.routePrefix ?? '').replace(/^\/+|\/+$/g, '');
 
     const imports: NonNullable<ModuleMetadata['imports']> = [
       configModule,
       PaymentMountModule.forRoot(prefix),
+      // PAYMENT_DATA_SOURCE (and the entities' repositories on it), which the whole service injects.
+      PaymentDataSourceModule.forRoot(
+        hostToken === undefined
+          ? { useExisting: getDataSourceToken() }
+          : {
+              // On the host's data source: the service's migrations (its own table), before
+              // anything uses it.
+              inject: [hostToken, APP_CONFIG],
+              useFactory: async (source: DataSource, config: AppConfig) => {
+                await prepareSchemaOn(source, config.migrationsRun, new Logger('PaymentModule'));
+                return source;
+              },
+            },
+      ),
       ...(ownPool
         ? [
             DatabaseModule.forRootAsync({
@@ -279,17 +287,6 @@ export class PaymentModule implements NestModule {
           ],
         },
         { provide: getStorageToken(), useClass: ThrottlerStorageService },
-        // On the host's data source: the service's migrations (its own table), before anything runs.
-        ...(ownPool
-          ? []
-          : [
-              {
-                provide: PAYMENT_SCHEMA,
-                inject: [getDataSourceToken(), APP_CONFIG],
-                useFactory: (source: DataSource, config: AppConfig) =>
-                  prepareSchemaOn(source, config.migrationsRun, new Logger('PaymentModule')),
-              },
-            ]),
       ],
       exports: [
         CheckoutModule,

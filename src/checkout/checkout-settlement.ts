@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectPaymentRepository } from '../database/payment-data-source';
 import { IsNull, LessThan, Like, type Repository } from 'typeorm';
 import {
   InjectPaymentProvider,
@@ -46,7 +46,7 @@ export class CheckoutSettlement implements Settler {
   private readonly logger = new Logger(CheckoutSettlement.name);
 
   constructor(
-    @InjectRepository(CheckoutSessionEntity)
+    @InjectPaymentRepository(CheckoutSessionEntity)
     private readonly sessions: Repository<CheckoutSessionEntity>,
     @InjectPaymentProvider() private readonly provider: PaymentProvider,
     private readonly create: CreateCheckoutService,

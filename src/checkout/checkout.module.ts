@@ -1,5 +1,4 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { CustomersModule } from '../customers/customers.module';
 import { TransactionsModule } from '../transactions/transactions.module';
 import { WebhookHandlerRegistry } from '../webhooks/webhook-handler.registry';
@@ -8,7 +7,6 @@ import { CheckoutSettlement } from './checkout-settlement';
 import { CheckoutWebhookHandlers } from './checkout-webhook.handlers';
 import { CheckoutService } from './checkout.service';
 import { CreateCheckoutService } from './create-checkout.service';
-import { CheckoutSessionEntity } from './entities/checkout-session.entity';
 import { PaymentWebhookHandlers } from './payment-webhook.handlers';
 
 /**
@@ -16,7 +14,7 @@ import { PaymentWebhookHandlers } from './payment-webhook.handlers';
  * and cancel pages, and the webhook handlers for checkout sessions and their payments.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([CheckoutSessionEntity]), CustomersModule, TransactionsModule],
+  imports: [CustomersModule, TransactionsModule],
   providers: [
     CreateCheckoutService,
     CheckoutService,

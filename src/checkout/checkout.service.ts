@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectPaymentDataSource } from '../database/payment-data-source';
 import type { DataSource, EntityManager } from 'typeorm';
 import { NotFoundError } from '../common/domain-error';
 import { subscriptionRowIdOf } from '../ledger/subscription-links';
@@ -34,7 +34,7 @@ export async function subscriptionRowId(
 @Injectable()
 export class CheckoutService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectPaymentDataSource() private readonly dataSource: DataSource,
     private readonly transactions: TransactionsService,
   ) {}
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectPaymentRepository } from '../database/payment-data-source';
 import { randomUUID } from 'node:crypto';
 import { IsNull, type Repository } from 'typeorm';
 import { ProviderError } from '../payment-provider/payment-provider.errors';
@@ -45,7 +45,7 @@ export class CreateCheckoutService {
   private readonly redirectPolicy: RedirectPolicy;
 
   constructor(
-    @InjectRepository(CheckoutSessionEntity)
+    @InjectPaymentRepository(CheckoutSessionEntity)
     private readonly sessions: Repository<CheckoutSessionEntity>,
     @InjectPaymentProvider() private readonly provider: PaymentProvider,
     private readonly customers: CustomersService,

@@ -1,10 +1,12 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { pino } from 'pino';
+import type { DataSource } from 'typeorm';
 import { AppModule } from '../app.module';
 import { createNestLogger, createRootLogger } from '../common/logging';
 import { APP_CONFIG, loadConfig, type AppConfig } from '../config/app-config';
 import { resolveDatabase, type DatabaseHandle } from '../database/embedded-postgres';
+import { PAYMENT_DATA_SOURCE } from '../database/payment-data-source';
 
 export interface CliIo {
   out(text: string): void;
@@ -45,6 +47,11 @@ export class CliRuntime {
     return (this.config ??= this.runningApp
       ? this.runningApp.get<AppConfig>(APP_CONFIG, { strict: false })
       : loadConfig(this.env));
+  }
+
+  /** Inside a running app (a host's PaymentModule): the data source the service uses there. */
+  appDataSource(): DataSource | undefined {
+    return this.runningApp?.get<DataSource>(PAYMENT_DATA_SOURCE, { strict: false });
   }
 
   /** DATABASE_URL, or the embedded PostgreSQL in DATA_DIR (attached to when the service runs). */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectPaymentDataSource } from '../database/payment-data-source';
 import { createHash } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
@@ -16,7 +16,7 @@ import { CustomerEntity } from './entities/customer.entity';
 @Injectable()
 export class CustomersService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectPaymentDataSource() private readonly dataSource: DataSource,
     @InjectPaymentProvider() private readonly provider: PaymentProvider,
   ) {}
 

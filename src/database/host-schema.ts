@@ -16,28 +16,7 @@ export async function prepareSchemaOn(
   migrationsRun: boolean,
   logger: LoggerService,
 ): Promise<true> {
-  const options = host.options as DataSourceOptions & { name?: string };
-  if (options.type !== 'postgres') {
-    throw new Error(
-      `PaymentModule needs a PostgreSQL data source, the host's is "${options.type}"`,
-    );
-  }
-  const migrator = await new DataSource({
-    ...options,
-    name: undefined,
-    entities: [],
-    subscribers: [],
-    migrations: MIGRATIONS,
-    migrationsTableName: PAYMENT_MIGRATIONS_TABLE,
-    migrationsTransactionMode: 'each',
-    migrationsRun: false,
-    synchronize: false,
-    dropSchema: false,
-    logging: false,
-    // Two: the advisory lock's session and the migrations' own.
-    poolSize: 2,
-    extra: { ...(options.extra as object | undefined), max: 2 },
-  } as DataSourceOptions).initialize();
+  const migrator = await openMigrator(host);
   try {
     if (migrationsRun) {
       const applied = await runMigrationsLocked(migrator);
@@ -55,4 +34,33 @@ export async function prepareSchemaOn(
     await migrator.destroy();
   }
   return true;
+}
+
+/**
+ * A short-lived connection with `host`'s connection settings that knows only the service's
+ * migrations and their `payment_migrations` table (also `payments migrate` inside a host app).
+ */
+export async function openMigrator(host: DataSource): Promise<DataSource> {
+  const options = host.options as DataSourceOptions & { name?: string };
+  if (options.type !== 'postgres') {
+    throw new Error(
+      `PaymentModule needs a PostgreSQL data source, the host's is "${options.type}"`,
+    );
+  }
+  return new DataSource({
+    ...options,
+    name: undefined,
+    entities: [],
+    subscribers: [],
+    migrations: MIGRATIONS,
+    migrationsTableName: PAYMENT_MIGRATIONS_TABLE,
+    migrationsTransactionMode: 'each',
+    migrationsRun: false,
+    synchronize: false,
+    dropSchema: false,
+    logging: false,
+    // Two: the advisory lock's session and the migrations' own.
+    poolSize: 2,
+    extra: { ...(options.extra as object | undefined), max: 2 },
+  } as DataSourceOptions).initialize();
 }

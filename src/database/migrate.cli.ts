@@ -1,6 +1,7 @@
 import { Command, Option } from 'nest-commander';
 import { DataSource } from 'typeorm';
 import { AppCommand } from '../cli/cli-command';
+import { openMigrator } from './host-schema';
 import { runMigrationsLocked } from './migrations-runner';
 import { typeOrmOptions } from './typeorm-options';
 
@@ -16,9 +17,11 @@ export class MigrateCommand extends AppCommand {
   }
 
   async run(_args: string[], options: { revert?: boolean }): Promise<void> {
-    const dataSource = await new DataSource(
-      typeOrmOptions(await this.cli.databaseUrl()),
-    ).initialize();
+    // Inside a host app: its data source's database (default or named), the service's migrations only.
+    const appDataSource = this.cli.appDataSource();
+    const dataSource = appDataSource
+      ? await openMigrator(appDataSource)
+      : await new DataSource(typeOrmOptions(await this.cli.databaseUrl())).initialize();
     try {
       if (options.revert) {
         await dataSource.undoLastMigration({ transaction: 'each' });

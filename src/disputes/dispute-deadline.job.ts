@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { type ScheduledJob, ScheduledJobs } from '../events/scheduled-jobs';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectPaymentDataSource } from '../database/payment-data-source';
 import { DataSource, In, type EntityManager, type QueryRunner } from 'typeorm';
 import { withSessionAdvisoryLock } from '../database/advisory-lock';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -82,7 +82,7 @@ export class DisputeDeadlineJob implements OnModuleInit {
   private schedule?: ScheduledJob;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectPaymentDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly scheduledJobs: ScheduledJobs,
     private readonly outbox: EventOutbox,

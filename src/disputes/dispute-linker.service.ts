@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectPaymentDataSource } from '../database/payment-data-source';
 import { DataSource, In, type EntityManager } from 'typeorm';
 import { EventOutbox, type EmitEvent } from '../events/event-outbox';
 import { PaymentEvents } from '../events/payment-events';
@@ -31,7 +31,7 @@ const MATCHES_CHARGE = `t.type = 'charge' AND t.provider = d.provider
 @Injectable()
 export class DisputeLinker {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectPaymentDataSource() private readonly dataSource: DataSource,
     private readonly outbox: EventOutbox,
   ) {}
 

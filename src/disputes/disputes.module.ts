@@ -1,16 +1,13 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { WebhookHandlerRegistry } from '../webhooks/webhook-handler.registry';
 import { DisputeDeadlineJob } from './dispute-deadline.job';
 import { DisputeLinkListener } from './dispute-link.listener';
 import { DisputeLinker } from './dispute-linker.service';
 import { DisputeWebhookHandler } from './dispute-webhook.handler';
 import { DisputesService } from './disputes.service';
-import { DisputeEntity } from './entities/dispute.entity';
 
 /** Chargebacks, inquiries and early fraud warnings (DESIGN §6.4), and the evidence-deadline job. */
 @Module({
-  imports: [TypeOrmModule.forFeature([DisputeEntity])],
   providers: [
     DisputesService,
     DisputeWebhookHandler,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectPaymentRepository } from '../database/payment-data-source';
 import { In, type FindOptionsWhere, type Repository } from 'typeorm';
 import { NotFoundError, ValidationError } from '../common/domain-error';
 import { listRows, type ListRequest, type ListResult } from '../common/list-query';
@@ -23,7 +23,7 @@ const MAX_LIMIT = 1000;
 @Injectable()
 export class DisputesService {
   constructor(
-    @InjectRepository(DisputeEntity) private readonly disputes: Repository<DisputeEntity>,
+    @InjectPaymentRepository(DisputeEntity) private readonly disputes: Repository<DisputeEntity>,
   ) {}
 
   /**

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectPaymentDataSource } from '../database/payment-data-source';
 import { DataSource, type EntityManager } from 'typeorm';
 import { JOB_SCHEMA } from './job-engine';
 import { aggregateOf, type DomainEvent, type PaymentEventMap } from './payment-event-map';
@@ -39,7 +39,7 @@ export class EventOutbox {
   private readonly logger = new Logger(EventOutbox.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectPaymentDataSource() private readonly dataSource: DataSource,
     private readonly listeners: PaymentListenerRegistry,
     private readonly emitter: EventEmitter2,
   ) {}

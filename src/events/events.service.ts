@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectPaymentDataSource } from '../database/payment-data-source';
 import { DataSource } from 'typeorm';
 import { NotFoundError, ValidationError } from '../common/domain-error';
 import { deliverJobKey, DELIVER_TASK } from './event-outbox';
@@ -39,7 +39,7 @@ export interface EventBacklog {
  */
 @Injectable()
 export class EventsService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(@InjectPaymentDataSource() private readonly dataSource: DataSource) {}
 
   async list(
     filter: { status?: DeliveryStatus; listener?: string; limit?: number } = {},

@@ -17,7 +17,7 @@ import {
 } from 'graphile-worker';
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectPaymentDataSource } from '../database/payment-data-source';
 import { DataSource } from 'typeorm';
 
 /** The graphile-worker schema (created by its own migrator at start). */
@@ -54,7 +54,7 @@ export class JobEngine implements OnApplicationBootstrap, BeforeApplicationShutd
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectPaymentDataSource() private readonly dataSource: DataSource,
   ) {}
 
   /** The same database TypeORM uses (the embedded server, DATABASE_URL, or a host app's data source). */

@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectPaymentDataSource } from '../database/payment-data-source';
 import { CronJob } from 'cron';
 import type { DataSource } from 'typeorm';
 import { JOB_SCHEMA, JobEngine } from './job-engine';
@@ -48,7 +48,7 @@ export class ScheduledJobs implements OnApplicationBootstrap, BeforeApplicationS
   private readonly entries: Entry[] = [];
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectPaymentDataSource() private readonly dataSource: DataSource,
     private readonly engine: JobEngine,
     private readonly scheduler: SchedulerRegistry,
   ) {}

@@ -3,7 +3,7 @@ import { Get, HttpCode, HttpStatus, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/openapi/api-errors.decorator';
 import { LivenessResponse, ReadinessResponse } from './health.response';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectPaymentDataSource } from '../database/payment-data-source';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Public } from '../common/route-access.decorators';
@@ -19,7 +19,7 @@ export class HealthController {
   private migrated = false;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectPaymentDataSource() private readonly dataSource: DataSource,
     private readonly events: EventsService,
     private readonly reconcile: ReconcileService,
   ) {}

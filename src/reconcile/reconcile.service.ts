@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectPaymentDataSource } from '../database/payment-data-source';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { withSessionAdvisoryLock } from '../database/advisory-lock';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -84,7 +84,7 @@ export class ReconcileService {
   private readonly logger = new Logger(ReconcileService.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectPaymentDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectPaymentProvider() private readonly provider: PaymentProvider,
     private readonly webhooks: WebhooksService,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectPaymentDataSource } from '../database/payment-data-source';
 import { DataSource } from 'typeorm';
 import { OnPaymentEvent } from '../events/on-payment-event.decorator';
 import { PaymentEvents } from '../events/payment-events';
@@ -27,7 +27,7 @@ interface TransactionEventLike {
  */
 @Injectable()
 export class RefundOrphansListener {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(@InjectPaymentDataSource() private readonly dataSource: DataSource) {}
 
   @OnPaymentEvent(PaymentEvents.TRANSACTION_SUCCEEDED)
   async onTransactionSucceeded(event: TransactionEventLike): Promise<void> {

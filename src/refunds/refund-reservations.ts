@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectPaymentDataSource } from '../database/payment-data-source';
 import { DataSource, IsNull, LessThan, Not, type EntityManager } from 'typeorm';
 import { ConflictError, DomainError } from '../common/domain-error';
 import { EventOutbox } from '../events/event-outbox';
@@ -53,7 +53,7 @@ export class RefundReservations {
   private readonly logger = new Logger(RefundReservations.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectPaymentDataSource() private readonly dataSource: DataSource,
     private readonly outbox: EventOutbox,
   ) {}
 

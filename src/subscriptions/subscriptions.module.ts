@@ -1,10 +1,7 @@
 import { Module, OnModuleInit } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { CustomersModule } from '../customers/customers.module';
-import { TransactionEntity } from '../transactions/entities/transaction.entity';
 import { SettlementJob } from '../events/settlement-job';
 import { WebhookHandlerRegistry } from '../webhooks/webhook-handler.registry';
-import { SubscriptionEntity } from './entities/subscription.entity';
 import { InvoiceChargesService } from './invoice-charges.service';
 import { SubscriptionCancellationService } from './subscription-cancellation.service';
 import { SubscriptionSyncService } from './subscription-sync.service';
@@ -12,7 +9,7 @@ import { SubscriptionsService } from './subscriptions.service';
 
 /** Subscriptions mirrored from the provider's webhooks, their invoices' charges, cancel / resume. */
 @Module({
-  imports: [TypeOrmModule.forFeature([SubscriptionEntity, TransactionEntity]), CustomersModule],
+  imports: [CustomersModule],
   providers: [
     SubscriptionsService,
     SubscriptionCancellationService,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectPaymentRepository } from '../database/payment-data-source';
 import { Not, IsNull, type FindOptionsWhere, type Repository } from 'typeorm';
 import { NotFoundError } from '../common/domain-error';
 import { listRows, type ListRequest, type ListResult } from '../common/list-query';
@@ -15,7 +15,7 @@ export interface SubscriptionFilter {
 @Injectable()
 export class SubscriptionsService {
   constructor(
-    @InjectRepository(SubscriptionEntity)
+    @InjectPaymentRepository(SubscriptionEntity)
     private readonly subscriptions: Repository<SubscriptionEntity>,
   ) {}
 

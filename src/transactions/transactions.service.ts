@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
+import { InjectPaymentRepository } from '../database/payment-data-source';
 import type { FindOptionsWhere, Repository } from 'typeorm';
 import { NotFoundError } from '../common/domain-error';
 import { listRows, type ListRequest, type ListResult } from '../common/list-query';
@@ -20,7 +20,7 @@ export interface TransactionFilter {
 @Injectable()
 export class TransactionsService {
   constructor(
-    @InjectRepository(TransactionEntity)
+    @InjectPaymentRepository(TransactionEntity)
     private readonly transactions: Repository<TransactionEntity>,
   ) {}
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectPaymentDataSource } from '../database/payment-data-source';
 import { DataSource, type EntityManager } from 'typeorm';
 import { EventOutbox } from '../events/event-outbox';
 import type { DomainEvent } from '../events/payment-event-map';
@@ -106,7 +106,7 @@ export class WebhooksService {
   private readonly inflight = new Map<string, Promise<boolean>>();
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectPaymentDataSource() private readonly dataSource: DataSource,
     @InjectPaymentProvider() private readonly provider: PaymentProvider,
     private readonly registry: WebhookHandlerRegistry,
     private readonly outbox: EventOutbox,

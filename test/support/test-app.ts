@@ -1,11 +1,11 @@
 import type { INestApplication, ModuleMetadata } from '@nestjs/common';
-import { getDataSourceToken } from '@nestjs/typeorm';
 import * as net from 'node:net';
 import supertest from 'supertest';
 import type { DataSource } from 'typeorm';
 import { createApp } from '../../src/bootstrap';
 import type { RootLogger } from '../../src/common/logging';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
+import { PAYMENT_DATA_SOURCE } from '../../src/database/payment-data-source';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 export interface TestApp {
@@ -89,7 +89,7 @@ function listening(
     env,
     baseUrl,
     http: supertest(app.getHttpServer()),
-    dataSource: app.get<DataSource>(getDataSourceToken()),
+    dataSource: app.get<DataSource>(PAYMENT_DATA_SOURCE),
     database,
     async close() {
       if (closed) return;

@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectPaymentDataSource } from '../../database/payment-data-source';
 import type { DataSource } from 'typeorm';
 import type { SandboxEvent, SandboxEventEnvelope } from './sandbox-objects.types';
 
@@ -57,7 +57,7 @@ const DROP_SETTING = 'drop_webhooks';
 /** The log in PostgreSQL (sandbox_event, sandbox_setting): shared by instances, kept across restarts. */
 @Injectable()
 export class PostgresSandboxEventLog implements SandboxEventLog, OnModuleInit {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(@InjectPaymentDataSource() private readonly dataSource: DataSource) {}
 
   async onModuleInit(): Promise<void> {
     await this.dataSource.transaction(async (manager) => {

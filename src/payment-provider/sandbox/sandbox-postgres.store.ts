@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { InjectPaymentDataSource } from '../../database/payment-data-source';
 import { types } from 'node:util';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { SandboxClock } from './sandbox-clock';
@@ -92,7 +92,7 @@ export class PostgresSandboxStore extends SandboxStore implements OnModuleInit {
   private busy = false;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectPaymentDataSource() private readonly dataSource: DataSource,
     private readonly clock: SandboxClock,
   ) {
     super();
