@@ -22,6 +22,8 @@ import { DataSource } from 'typeorm';
 
 /** The graphile-worker schema (created by its own migrator at start). */
 export const JOB_SCHEMA = 'graphile_worker';
+/** Held while the job schema is installed or upgraded (one instance at a time). */
+const SCHEMA_LOCK = 'payment:job-engine-schema';
 
 /** Namespace of the advisory locks that say "this worker's instance is alive". */
 const WORKER_ALIVE_LOCK = 7_310_001;
@@ -105,7 +107,21 @@ export class JobEngine implements OnApplicationBootstrap, BeforeApplicationShutd
     );
     const logger = this.workerLogger();
     // Its schema must exist before the first transaction enqueues a job (also in the CLI).
-    await runMigrations({ pgPool: this.pool, schema: JOB_SCHEMA, logger });
+    // Instances starting together on an empty database install it one at a time: two
+    // concurrent CREATE SCHEMA IF NOT EXISTS can still collide (duplicate key in pg_namespace).
+    const installer = await this.pool.connect();
+    try {
+      await installer.query('SELECT pg_advisory_lock(hashtext($1))', [SCHEMA_LOCK]);
+      try {
+        await runMigrations({ pgPool: this.pool, schema: JOB_SCHEMA, logger });
+      } finally {
+        await installer
+          .query('SELECT pg_advisory_unlock(hashtext($1))', [SCHEMA_LOCK])
+          .catch(() => undefined);
+      }
+    } finally {
+      installer.release();
+    }
     if (!worker) return;
 
     this.aliveClient = await this.pool.connect();
