@@ -15,7 +15,7 @@ import {
   type TaskList,
   type WorkerEvents,
 } from 'graphile-worker';
-import { Pool, type PoolClient, type PoolConfig } from 'pg';
+import { Client, Pool, type PoolClient, type PoolConfig } from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { InjectPaymentDataSource } from '../database/payment-data-source';
 import { DataSource } from 'typeorm';
@@ -109,18 +109,16 @@ export class JobEngine implements OnApplicationBootstrap, BeforeApplicationShutd
     // Its schema must exist before the first transaction enqueues a job (also in the CLI).
     // Instances starting together on an empty database install it one at a time: two
     // concurrent CREATE SCHEMA IF NOT EXISTS can still collide (duplicate key in pg_namespace).
-    const installer = await this.pool.connect();
+    // A connection of its own, outside the pool (the pool's clients go on to other uses).
+    const installer = new Client(this.connection);
+    installer.on('error', () => undefined);
+    await installer.connect();
     try {
       await installer.query('SELECT pg_advisory_lock(hashtext($1))', [SCHEMA_LOCK]);
-      try {
-        await runMigrations({ pgPool: this.pool, schema: JOB_SCHEMA, logger });
-      } finally {
-        await installer
-          .query('SELECT pg_advisory_unlock(hashtext($1))', [SCHEMA_LOCK])
-          .catch(() => undefined);
-      }
+      await runMigrations({ pgPool: this.pool, schema: JOB_SCHEMA, logger });
     } finally {
-      installer.release();
+      // Ending the session releases its lock.
+      await installer.end().catch(() => undefined);
     }
     if (!worker) return;
 
