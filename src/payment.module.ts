@@ -21,7 +21,7 @@ import { APP_CONFIG, loadConfig, type AppConfig, type ProviderName } from './con
 import { ConfigModule } from './config/config.module';
 import { PaymentMountModule } from './common/payment-mount';
 import { CustomersModule } from './customers/customers.module';
-import { DatabaseModule } from './database/database.module';
+import { DatabaseModule, OWN_DATA_SOURCE_NAME } from './database/database.module';
 import { prepareSchemaOn } from './database/host-schema';
 import { PaymentDataSourceModule } from './database/payment-data-source';
 import { DisputesController } from './disputes/disputes.controller';
@@ -224,7 +224,7 @@ export class PaymentModule implements NestModule {
       // PAYMENT_DATA_SOURCE (and the entities' repositories on it), which the whole service injects.
       PaymentDataSourceModule.forRoot(
         hostToken === undefined
-          ? { useExisting: getDataSourceToken() }
+          ? { useExisting: getDataSourceToken(OWN_DATA_SOURCE_NAME) }
           : {
               // On the host's data source: the service's migrations (its own table), before
               // anything uses it.

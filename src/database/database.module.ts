@@ -11,6 +11,12 @@ import { typeOrmOptions } from './typeorm-options';
  * under an advisory lock (runMigrationsLocked), unless MIGRATIONS_RUN=false —
  * then a pending migration is logged and /health/ready answers 503.
  */
+/**
+ * The name of the service's own pool: never TypeORM's default, so that in a host app with a
+ * default data source of its own the two do not clash.
+ */
+export const OWN_DATA_SOURCE_NAME = 'payment-service';
+
 @Module({})
 export class DatabaseModule {
   static forRoot(options: { url: string; migrationsRun: boolean }): DynamicModule {
@@ -27,11 +33,13 @@ export class DatabaseModule {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRootAsync({
+          name: OWN_DATA_SOURCE_NAME,
           inject: factory.inject as never[],
           useFactory: (...args: unknown[]) => {
             options = factory.useFactory(...(args as never[]));
             return {
               ...typeOrmOptions(options.url),
+              name: OWN_DATA_SOURCE_NAME,
               entities: ENTITIES,
               // Run below, under the lock, before any other provider uses the database.
               migrationsRun: false,

@@ -7,13 +7,13 @@
  */
 import { type INestApplication, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
-import * as net from 'node:net';
+import { getDataSourceToken, InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import { Column, Entity, PrimaryGeneratedColumn, type Repository } from 'typeorm';
 import { PAYMENT_ENTITIES, PaymentModule, runCli } from '../../src';
 import { PAYMENT_DATA_SOURCE } from '../../src/database/payment-data-source';
 import { JOB_SCHEMA } from '../../src/events/job-engine';
+import { freePort } from '../support/test-app';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 const API_KEY = 'named-source-key';
@@ -32,17 +32,6 @@ class HostNotes {
   constructor(@InjectRepository(HostNote) readonly repository: Repository<HostNote>) {}
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function query<T extends object>(url: string, sql: string): Promise<T[]> {
   const client = new Client({ connectionString: url });
   await client.connect();
@@ -53,8 +42,8 @@ async function query<T extends object>(url: string, sql: string): Promise<T[]> {
   }
 }
 
-describe.each(['forRoot', 'forRootAsync'] as const)(
-  'PaymentModule.%s({ dataSource: { name } }) on a host’s named data source',
+describe.each(['forRoot', 'forRootAsync', 'url'] as const)(
+  'PaymentModule (%s) beside a host’s default data source: a named one, or a pool of its own ({ url })',
   (variant) => {
     let hostDb: TestDatabase;
     let paymentsDb: TestDatabase;
@@ -86,19 +75,26 @@ describe.each(['forRoot', 'forRootAsync'] as const)(
           }),
           TypeOrmModule.forFeature([HostNote]),
           // A named one for the payment service, on another database.
-          TypeOrmModule.forRoot({
-            name: 'payments',
-            type: 'postgres',
-            url: paymentsDb.url,
-            entities: PAYMENT_ENTITIES,
-          }),
+          ...(variant === 'url'
+            ? []
+            : [
+                TypeOrmModule.forRoot({
+                  name: 'payments',
+                  type: 'postgres',
+                  url: paymentsDb.url,
+                  entities: PAYMENT_ENTITIES,
+                }),
+              ]),
           variant === 'forRoot'
             ? PaymentModule.forRoot({ dataSource: { name: 'payments' }, config: config() })
-            : PaymentModule.forRootAsync({
-                dataSource: { name: 'payments' },
-                provider: 'sandbox',
-                useFactory: async () => ({ config: config() }),
-              }),
+            : variant === 'url'
+              ? // A pool of the service's own: it must not take the host's default name.
+                PaymentModule.forRoot({ dataSource: { url: paymentsDb.url }, config: config() })
+              : PaymentModule.forRootAsync({
+                  dataSource: { name: 'payments' },
+                  provider: 'sandbox',
+                  useFactory: async () => ({ config: config() }),
+                }),
         ],
         providers: [HostNotes],
       })
@@ -114,9 +110,12 @@ describe.each(['forRoot', 'forRootAsync'] as const)(
       await paymentsDb?.drop();
     });
 
-    it('binds the service to the named data source, not the host’s default', () => {
-      const source = app.get<{ options: { name?: string } }>(PAYMENT_DATA_SOURCE);
-      expect(source.options.name).toBe('payments');
+    it('binds the service to its own data source, not the host’s default', () => {
+      const source = app.get<{ options: { name?: string; url?: string } }>(PAYMENT_DATA_SOURCE);
+      if (variant === 'url') expect(source.options.url).toBe(paymentsDb.url);
+      else expect(source.options.name).toBe('payments');
+      const hostSource = app.get<{ options: { url?: string } }>(getDataSourceToken());
+      expect(hostSource.options.url).toBe(hostDb.url);
     });
 
     it('pays a sandbox checkout with every payment row in the named database, none in the default one', async () => {
