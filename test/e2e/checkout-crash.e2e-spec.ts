@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -6,12 +5,18 @@ import { Client } from 'pg';
 import Stripe from 'stripe';
 import { stripeEvent, stripeObject } from '../fixtures/stripe/events';
 import { FakeStripeApi } from '../support/fake-stripe';
-import { MAIN_JS, waitUntilReady, type ServiceProcess } from '../support/service-process';
+import {
+  killLeftoverServices,
+  LISTENER_SERVICE_JS,
+  MAIN_JS,
+  startService,
+  waitUntilReady,
+  type ServiceProcess,
+} from '../support/service-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 const SECRET = 'whsec_test';
 const API_KEY = 'crash-test-key';
-const ENTRY = path.resolve(__dirname, '..', 'support', 'listener-service.js');
 
 /**
  * Intent first (issue 14): the service dies (SIGKILL) right after Stripe created the checkout
@@ -24,7 +29,6 @@ describe('checkout across a crash right after the provider created the session',
   let stripe: FakeStripeApi;
   let apiBase: string;
   let logFile: string;
-  const children: ServiceProcess[] = [];
 
   beforeAll(async () => {
     if (!fs.existsSync(MAIN_JS))
@@ -36,16 +40,14 @@ describe('checkout across a crash right after the provider created the session',
     fs.writeFileSync(logFile, '');
   });
   afterAll(async () => {
-    for (const child of children) child.child.kill('SIGKILL');
-    await Promise.all(children.map((c) => c.exited));
+    await killLeftoverServices();
     await stripe?.stop();
     await db?.drop();
   });
 
-  function start(): ServiceProcess {
-    const child = spawn(process.execPath, [ENTRY], {
-      env: {
-        PATH: process.env.PATH ?? '',
+  const start = (): Promise<ServiceProcess> =>
+    startService(
+      {
         NODE_ENV: 'test',
         LOG_LEVEL: 'warn',
         DISPUTE_DEADLINE_CRON: 'off',
@@ -59,20 +61,8 @@ describe('checkout across a crash right after the provider created the session',
         LISTENER_LOG: logFile,
         LISTENER_SLEEP_MS: '0',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const service: ServiceProcess = {
-      child,
-      port: 0,
-      output: () => output,
-      exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
-    };
-    children.push(service);
-    return service;
-  }
+      { entry: LISTENER_SERVICE_JS },
+    );
 
   const lines = () => fs.readFileSync(logFile, 'utf8').split('\n').filter(Boolean);
 
@@ -87,7 +77,7 @@ describe('checkout across a crash right after the provider created the session',
   }
 
   it('links the paid session to the checkout row and its customer_ref, and announces it', async () => {
-    const first = start();
+    const first = await start();
     await waitUntilReady(first);
 
     // "Stripe" creates the session, and the service dies before reading the answer.
@@ -120,7 +110,7 @@ describe('checkout across a crash right after the provider created the session',
     );
 
     // The buyer pays; the completion reaches the restarted service.
-    const second = start();
+    const second = await start();
     await waitUntilReady(second);
     const completed = stripeObject('checkout-session.subscription', {
       ...created,

@@ -1,14 +1,19 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Stripe from 'stripe';
 import { STRIPE_FIXTURE_TIME, stripeEvent, stripeObject } from '../fixtures/stripe/events';
-import { MAIN_JS, waitUntilReady, type ServiceProcess } from '../support/service-process';
+import {
+  killLeftoverServices,
+  LISTENER_SERVICE_JS,
+  MAIN_JS,
+  startService,
+  waitUntilReady,
+  type ServiceProcess,
+} from '../support/service-process';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
 const SECRET = 'whsec_test';
-const ENTRY = path.resolve(__dirname, '..', 'support', 'listener-service.js');
 
 /**
  * A delivery interrupted by a crash runs again after the restart (graphile-worker
@@ -18,7 +23,6 @@ const ENTRY = path.resolve(__dirname, '..', 'support', 'listener-service.js');
 describe('durable events across a crash (SIGKILL while a listener runs)', () => {
   let db: TestDatabase;
   let logFile: string;
-  const children: ServiceProcess[] = [];
 
   beforeAll(async () => {
     if (!fs.existsSync(MAIN_JS))
@@ -28,15 +32,13 @@ describe('durable events across a crash (SIGKILL while a listener runs)', () => 
     fs.writeFileSync(logFile, '');
   });
   afterAll(async () => {
-    for (const child of children) child.child.kill('SIGKILL');
-    await Promise.all(children.map((c) => c.exited));
+    await killLeftoverServices();
     await db?.drop();
   });
 
-  function start(sleepMs: number): ServiceProcess {
-    const child = spawn(process.execPath, [ENTRY], {
-      env: {
-        PATH: process.env.PATH ?? '',
+  const start = (sleepMs: number): Promise<ServiceProcess> =>
+    startService(
+      {
         NODE_ENV: 'test',
         LOG_LEVEL: 'warn',
         DISPUTE_DEADLINE_CRON: 'off',
@@ -49,20 +51,8 @@ describe('durable events across a crash (SIGKILL while a listener runs)', () => 
         LISTENER_LOG: logFile,
         LISTENER_SLEEP_MS: String(sleepMs),
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const service: ServiceProcess = {
-      child,
-      port: 0,
-      output: () => output,
-      exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
-    };
-    children.push(service);
-    return service;
-  }
+      { entry: LISTENER_SERVICE_JS },
+    );
 
   const lines = () => fs.readFileSync(logFile, 'utf8').split('\n').filter(Boolean);
 
@@ -77,7 +67,7 @@ describe('durable events across a crash (SIGKILL while a listener runs)', () => 
   }
 
   it('calls the listener again within a minute of the restart, and exactly once more', async () => {
-    const first = start(60_000);
+    const first = await start(60_000);
     await waitUntilReady(first);
 
     const dispute = stripeObject('dispute', {
@@ -102,7 +92,7 @@ describe('durable events across a crash (SIGKILL while a listener runs)', () => 
     first.child.kill('SIGKILL');
     await first.exited;
 
-    const second = start(0);
+    const second = await start(0);
     await waitUntilReady(second);
     const waited = await until(
       () => lines().some((l) => l.startsWith(`done ${second.child.pid}`)),

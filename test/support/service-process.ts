@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 
 export const MAIN_JS = path.resolve(__dirname, '..', '..', 'dist', 'src', 'main.js');
+/** The built service with a durable listener that logs its calls (LISTENER_LOG, LISTENER_SLEEP_MS). */
+export const LISTENER_SERVICE_JS = path.resolve(__dirname, 'listener-service.js');
 
 export interface ServiceProcess {
   child: ChildProcess;
@@ -11,21 +13,28 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
 }
 
-const running = new Set<ChildProcess>();
+const running = new Map<ChildProcess, Promise<number | null>>();
 
-/** Kills services a failed test left behind (call in afterAll). */
-export function killLeftoverServices(): void {
-  for (const child of running) child.kill('SIGKILL');
+/** Kills the services a test left running (call in afterAll) and waits until they are gone. */
+export async function killLeftoverServices(): Promise<void> {
+  const exits = [...running.entries()].map(([child, exited]) => {
+    child.kill('SIGKILL');
+    return exited;
+  });
   running.clear();
+  await Promise.all(exits);
 }
 
-/** Runs the built service (`node dist/src/main.js`, what `npm start` runs) with only the given environment. */
+/**
+ * Runs the built service (`node dist/src/main.js`, what `npm start` runs; or `entry`, e.g.
+ * LISTENER_SERVICE_JS) with only the given environment.
+ */
 export async function startService(
   env: Record<string, string>,
-  options: { cwd?: string } = {},
+  options: { cwd?: string; entry?: string } = {},
 ): Promise<ServiceProcess> {
   // PORT=0: the service picks a free port and logs it; no race with other processes.
-  const child = spawn(process.execPath, [MAIN_JS], {
+  const child = spawn(process.execPath, [options.entry ?? MAIN_JS], {
     env: {
       PATH: process.env.PATH ?? '',
       LOG_LEVEL: 'info',
@@ -36,12 +45,12 @@ export async function startService(
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: options.cwd,
   });
-  running.add(child);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  running.set(child, exited);
   child.on('exit', () => running.delete(child));
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, port: 0, output: () => output, exited };
 }
 
