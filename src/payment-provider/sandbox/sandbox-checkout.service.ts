@@ -1,8 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConflictError, NotFoundError } from '../../common/domain-error';
 import { SandboxClock } from './sandbox-clock';
-import type { SandboxCheckoutSession, SandboxEvent } from './sandbox-objects.types';
-import { SandboxLedger } from './sandbox.ledger';
+import type {
+  SandboxCheckoutSession,
+  SandboxEvent,
+  SandboxPaymentIntent,
+} from './sandbox-objects.types';
+import { type PaymentParty, SandboxLedger } from './sandbox.ledger';
 import { SandboxStore } from './sandbox.store';
 import {
   SANDBOX_EVENT_SINK,
@@ -95,20 +99,7 @@ export class SandboxCheckoutService {
     const declined = await this.store.mutate(() => {
       const session = this.store.sessions.get(sessionId)!;
       if (session.status !== 'open') return { session, events: [] };
-      const existing = session.payment_intent
-        ? this.store.paymentIntents.get(session.payment_intent)
-        : undefined;
-      const paymentIntent = this.ledger.declinePayment(
-        {
-          amount: session.amount_total,
-          currency: session.currency,
-          customer: session.customer,
-          description: session.price.name,
-          invoice: null,
-          metadata: session.metadata,
-        },
-        existing,
-      );
+      const paymentIntent = this.ledger.declinePayment(...this.paymentOf(session));
       // In subscription mode Stripe keeps the session's payment_intent null.
       if (session.mode === 'payment') session.payment_intent = paymentIntent.id;
       return {
@@ -180,11 +171,11 @@ export class SandboxCheckoutService {
     return this.ledger.event('checkout.session.expired', session, at);
   }
 
-  private payOneOff(session: SandboxCheckoutSession): SandboxEvent[] {
-    const existing = session.payment_intent
-      ? this.store.paymentIntents.get(session.payment_intent)
-      : undefined;
-    const { paymentIntent } = this.ledger.succeedPayment(
+  /** What a one-off session charges, and the payment intent an earlier attempt left on it. */
+  private paymentOf(
+    session: SandboxCheckoutSession,
+  ): [PaymentParty, SandboxPaymentIntent | undefined] {
+    return [
       {
         amount: session.amount_total,
         currency: session.currency,
@@ -193,8 +184,12 @@ export class SandboxCheckoutService {
         invoice: null,
         metadata: session.metadata,
       },
-      existing,
-    );
+      session.payment_intent ? this.store.paymentIntents.get(session.payment_intent) : undefined,
+    ];
+  }
+
+  private payOneOff(session: SandboxCheckoutSession): SandboxEvent[] {
+    const { paymentIntent } = this.ledger.succeedPayment(...this.paymentOf(session));
     session.payment_intent = paymentIntent.id;
     session.status = 'complete';
     session.payment_status = 'paid';

@@ -20,7 +20,7 @@ import { buildSandboxEvent } from './sandbox-webhook.sender';
 /** The message Stripe's test card 4000 0000 0000 0002 gives. */
 export const DECLINE_MESSAGE = 'Your card was declined.';
 
-interface PaymentParty {
+export interface PaymentParty {
   amount: number;
   currency: string;
   customer: string | null;
