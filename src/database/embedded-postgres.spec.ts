@@ -1,4 +1,7 @@
-import { forwardServerOutput } from './embedded-postgres';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { closedToOthers, forwardServerOutput } from './embedded-postgres';
 
 describe('forwardServerOutput', () => {
   function capture() {
@@ -54,5 +57,23 @@ describe('forwardServerOutput', () => {
     const seen: unknown[] = [];
     forwardServerOutput({ log: (message: unknown) => seen.push(message) }, 'WARNING: a\nLOG: b');
     expect(seen).toEqual(['WARNING: a']);
+  });
+});
+
+describe('closedToOthers', () => {
+  it('names the first directory on the way that other users cannot enter (mktemp -d is 700)', () => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'closed-'));
+    try {
+      fs.chmodSync(base, 0o700);
+      const inside = path.join(base, 'project', '.data');
+      fs.mkdirSync(inside, { recursive: true });
+      expect(closedToOthers(inside)).toBe(base);
+      fs.chmodSync(base, 0o755);
+      expect(closedToOthers(inside)).toBeUndefined();
+      // A directory not created yet is made by the service itself.
+      expect(closedToOthers(path.join(inside, 'not-yet', 'pg'))).toBeUndefined();
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
+    }
   });
 });

