@@ -3,18 +3,19 @@ import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
-import express, { raw, type NextFunction, type Request, type Response } from 'express';
+import express from 'express';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { createOpenApiDocument } from './common/openapi/openapi-document';
 import {
   createHttpLogger,
   createNestLogger,
+  createRequestContext,
   createRootLogger,
   type RootLogger,
 } from './common/logging';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import type { AppConfig } from './config/app-config';
-import { WEBHOOK_ROUTE } from './webhooks/webhooks.controller';
+import { mountWebhookRoute } from './webhooks/webhook-express-route';
 
 /**
  * Builds the configured HTTP application (not yet listening). Shared by main
@@ -55,14 +56,13 @@ export async function createApp(
   );
   // First: every request gets its id and its log line, even one the body parsers refuse.
   app.use(createHttpLogger(logger));
-  // The webhook signature covers the exact bytes: that route gets them whatever the content
-  // type, as req.rawBody — where the controller reads them in a host app too (Nest's
-  // `rawBody: true`). Parsers skip a body that was already read.
-  app.use(
-    `/${WEBHOOK_ROUTE}`,
-    raw({ type: () => true, limit: config.bodyLimitBytes }),
-    keepRawBody,
-  );
+  // The provider's deliveries take a lean route ahead of Nest's router (mountWebhookRoute
+  // says what it skips and what it keeps); the signature covers the exact bytes it reads.
+  if (options.routes?.webhook !== false)
+    mountWebhookRoute(server, app, {
+      bodyLimitBytes: config.bodyLimitBytes,
+      inRequestContext: createRequestContext(logger),
+    });
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
   app.useBodyParser('urlencoded', { extended: false, limit: config.bodyLimitBytes });
   // The service's controllers map their own errors (@PaymentController); this one answers
@@ -74,11 +74,4 @@ export async function createApp(
   const document = createOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document);
   return app;
-}
-
-/** What raw() read, where Nest's `rawBody: true` puts it (req.rawBody). */
-function keepRawBody(request: Request, _response: Response, next: NextFunction): void {
-  const body: unknown = request.body;
-  if (Buffer.isBuffer(body)) (request as Request & { rawBody?: Buffer }).rawBody = body;
-  next();
 }

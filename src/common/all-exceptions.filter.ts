@@ -40,7 +40,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('ExceptionFilter');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    this.respond(host.switchToHttp().getResponse<Response>(), exception);
+  }
+
+  /** Answers `exception` in the §9 shape (for a route served outside Nest's router too). */
+  respond(response: Response, exception: unknown): void {
     const body = this.toBody(exception);
     if (response.headersSent) return;
     if (body.statusCode === 503 && isDatabaseUnavailable(exception)) {

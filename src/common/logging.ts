@@ -140,6 +140,19 @@ function loggerParams(logger: RootLogger): Params {
   return { pinoHttp: { logger }, useExisting: true };
 }
 
+/**
+ * Runs a request's work in its logging context, as nestjs-pino's middleware does for Nest
+ * routes: what Nest code logs inside carries the request id. For a route served outside
+ * Nest's router (the standalone webhook route).
+ */
+export function createRequestContext(
+  logger: RootLogger,
+): <T>(requestId: unknown, work: () => T) => T {
+  const pinoLogger = new PinoLogger(loggerParams(logger));
+  return (requestId, work) =>
+    pinoLogger.runInContext(work, { bindings: { request_id: requestId } });
+}
+
 /** A LoggerService for NestFactory (logs made before and outside the DI container included). */
 export function createNestLogger(logger: RootLogger): NestLogger {
   const params = loggerParams(logger);

@@ -11,7 +11,7 @@ import { AWAITING_RESPONSE_PROVIDER_STATUSES } from './dispute-status';
 import { toDisputeResource, type DisputeResource } from './dispute.resource';
 import { DisputeDeadlineApproachingEvent, DisputeDeadlinePassedEvent } from './disputes.events';
 import { DisputeEntity } from './entities/dispute.entity';
-import { EventOutbox } from '../events/event-outbox';
+import { EventOutbox, type RecordedEvents } from '../events/event-outbox';
 import type { DomainEvent } from '../events/payment-event-map';
 import { MetricsService } from '../metrics/metrics.service';
 
@@ -170,7 +170,7 @@ export class DisputeDeadlineJob implements OnModuleInit {
     for (;;) {
       await runner.startTransaction();
       let rows: DisputeEntity[];
-      let batchEvents: DomainEvent[];
+      let recorded: RecordedEvents;
       try {
         const [updated] = (await runner.query(sql, parameters)) as [{ id: number }[], number];
         rows = updated.length
@@ -179,8 +179,7 @@ export class DisputeDeadlineJob implements OnModuleInit {
               order: { evidenceDueBy: 'ASC', id: 'ASC' },
             })
           : [];
-        batchEvents = await events(runner.manager, rows);
-        await this.outbox.record(runner.manager, batchEvents);
+        recorded = await this.outbox.record(runner.manager, await events(runner.manager, rows));
         await runner.commitTransaction();
       } catch (error) {
         await runner.rollbackTransaction();
@@ -188,7 +187,7 @@ export class DisputeDeadlineJob implements OnModuleInit {
       }
       if (rows.length === 0) return done;
       announce(rows);
-      this.outbox.publishCommitted(batchEvents);
+      this.outbox.publishCommitted(recorded);
       done.push(...rows.map(toDisputeResource));
     }
   }

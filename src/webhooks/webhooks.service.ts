@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectPaymentDataSource } from '../database/payment-data-source';
 import { DataSource, type EntityManager } from 'typeorm';
-import { EventOutbox } from '../events/event-outbox';
+import { EventOutbox, type RecordedEvents } from '../events/event-outbox';
 import type { DomainEvent } from '../events/payment-event-map';
 import {
   InjectPaymentProvider,
@@ -330,6 +330,7 @@ export class WebhooksService {
     const change = event.change;
     if (!change) return 'ignored';
     let pending: DomainEvent[] = [];
+    let recorded: RecordedEvents | undefined;
     let inbox: InboxValues = this.inboxValues(
       event,
       options.source,
@@ -341,6 +342,7 @@ export class WebhooksService {
         const claimed = await this.claim(manager, inbox, options.force ?? false);
         if (!claimed) return false;
         pending = [];
+        recorded = undefined;
         const handler = this.registry.handlerFor(change.kind);
         await handler(change, {
           manager,
@@ -351,7 +353,7 @@ export class WebhooksService {
           rerun: !claimed.inserted,
           emit: (name, payload) => pending.push({ name, payload }),
         });
-        await this.outbox.record(manager, pending);
+        recorded = await this.outbox.record(manager, pending);
         return true;
       });
     try {
@@ -365,8 +367,8 @@ export class WebhooksService {
         inbox = { ...inbox, payload: '{}', rawBody: options.rawBody ?? payloadBytes(event) };
         done = await run();
       }
-      if (!done) return 'duplicate';
-      this.outbox.publishCommitted(pending);
+      if (!done || !recorded) return 'duplicate';
+      this.outbox.publishCommitted(recorded);
       return 'processed';
     } catch (error) {
       if (PERMANENT_DATA_ERRORS.has(pgCodeOf(error) ?? '')) {
