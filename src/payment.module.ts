@@ -242,6 +242,7 @@ export class PaymentModule implements NestModule {
               useFactory: (resolved: { config: AppConfig; databaseUrl?: string | null }) => ({
                 url: resolved.databaseUrl ?? dataSource.url,
                 migrationsRun: resolved.config.migrationsRun,
+                preparedStatements: resolved.config.databasePreparedStatements,
               }),
             }),
           ]

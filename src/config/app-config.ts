@@ -34,6 +34,8 @@ export interface AppConfig {
   databaseUrl?: string;
   dataDir: string;
   migrationsRun: boolean;
+  /** The service's own pool runs its statements prepared (DATABASE_PREPARED_STATEMENTS). */
+  databasePreparedStatements: boolean;
   paymentProvider: ProviderName;
   stripe?: StripeConfig;
   sandbox: SandboxConfig;
@@ -289,6 +291,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     databaseUrl,
     dataDir: path.resolve(value('DATA_DIR') ?? './.data'),
     migrationsRun: boolean('MIGRATIONS_RUN', true),
+    databasePreparedStatements: boolean('DATABASE_PREPARED_STATEMENTS', true),
     paymentProvider,
     stripe,
     sandbox: {

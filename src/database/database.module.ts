@@ -19,16 +19,24 @@ export const OWN_DATA_SOURCE_NAME = 'payment-service';
 
 @Module({})
 export class DatabaseModule {
-  static forRoot(options: { url: string; migrationsRun: boolean }): DynamicModule {
+  static forRoot(options: {
+    url: string;
+    migrationsRun: boolean;
+    preparedStatements?: boolean;
+  }): DynamicModule {
     return DatabaseModule.forRootAsync({ inject: [], useFactory: () => options });
   }
 
   /** The URL from a factory (the config given to PaymentModule.forRootAsync). */
   static forRootAsync(factory: {
     inject: unknown[];
-    useFactory: (...args: never[]) => { url: string; migrationsRun: boolean };
+    useFactory: (...args: never[]) => {
+      url: string;
+      migrationsRun: boolean;
+      preparedStatements?: boolean;
+    };
   }): DynamicModule {
-    let options: { url: string; migrationsRun: boolean };
+    let options: { url: string; migrationsRun: boolean; preparedStatements?: boolean };
     return {
       module: DatabaseModule,
       imports: [
@@ -38,7 +46,7 @@ export class DatabaseModule {
           useFactory: (...args: unknown[]) => {
             options = factory.useFactory(...(args as never[]));
             return {
-              ...typeOrmOptions(options.url),
+              ...typeOrmOptions(options.url, options),
               name: OWN_DATA_SOURCE_NAME,
               entities: ENTITIES,
               // Run below, under the lock, before any other provider uses the database.

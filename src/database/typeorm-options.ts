@@ -1,12 +1,19 @@
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
+import { PreparingClient } from './prepared-statements';
 
 /** The service's own migrations table (a host's data source keeps its own beside it). */
 export const PAYMENT_MIGRATIONS_TABLE = 'payment_migrations';
 
-/** The options shared by the app, the CLI and the migration tooling. */
-export function typeOrmOptions(url: string): DataSourceOptions {
+/**
+ * The options shared by the app, the CLI and the migration tooling. `preparedStatements`:
+ * the service's own pool runs its statements prepared (DATABASE_PREPARED_STATEMENTS).
+ */
+export function typeOrmOptions(
+  url: string,
+  options: { preparedStatements?: boolean } = {},
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -16,6 +23,10 @@ export function typeOrmOptions(url: string): DataSourceOptions {
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: false,
-    extra: { max: 20, application_name: 'payment-service' },
+    extra: {
+      max: 20,
+      application_name: 'payment-service',
+      ...(options.preparedStatements ? { Client: PreparingClient } : {}),
+    },
   };
 }
