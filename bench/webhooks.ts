@@ -255,6 +255,29 @@ async function coldStart(): Promise<{ ms: number; rss: number } | null> {
   }
 }
 
+/**
+ * The checkout sessions the checkout.session.completed events complete, as POST /checkout would
+ * have left them (open, one-time): so those events, like the payment_intent.succeeded ones (which
+ * carry the service's marker), take the service's full write path — charge, customer, session —
+ * instead of being left alone as someone else's. Covers every event number a run can reach.
+ */
+async function seedCheckouts(url: string, factory: EventFactory): Promise<void> {
+  await withClient(url, (client) =>
+    client.query(
+      `INSERT INTO payment_checkout_session
+         (provider, provider_session_id, mode, price_id, status, success_url, cancel_url,
+          amount_total, currency, metadata)
+       SELECT 'stripe', $1 || CASE WHEN n < 10000000 THEN lpad(n::text, 7, '0') ELSE n::text END,
+              'payment', 'price_bench', 'open', 'https://shop.example/ok', 'https://shop.example/cancel',
+              2000, 'usd', '{"payment_service": "checkout"}'
+         FROM (SELECT generate_series(0, 500000) AS n
+               UNION ALL SELECT generate_series(10000000, 10000000 + $2::int)) numbers
+        WHERE n % 5 = 0`,
+      [factory.sessionIdPrefix, RSS_EVENTS + 1000],
+    ),
+  );
+}
+
 function row(name: string, m: Measure, events: number, baseline?: Measure): string {
   const sorted = [...m.result.latencies].sort((a, b) => a - b);
   const rate = (m.result.requests / m.result.wallMs) * 1000;
@@ -271,6 +294,7 @@ async function main(): Promise<void> {
   const baseUrl = await createDatabase(SERVER_URL, BASE_DB);
   const serviceUrl = await createDatabase(SERVER_URL, SERVICE_DB);
   await migrate(serviceUrl);
+  await seedCheckouts(serviceUrl, factory);
   const servers: Server[] = [];
   try {
     servers.push(

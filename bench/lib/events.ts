@@ -24,6 +24,8 @@ const N = '__N__';
 
 export class EventFactory {
   private readonly templates: string[];
+  /** The checkout session id of event n (n mod 5 = 0) is this + n on 7 digits. */
+  sessionIdPrefix = '';
 
   constructor(
     private readonly secret: string,
@@ -33,6 +35,12 @@ export class EventFactory {
       const object = JSON.parse(
         readFileSync(path.join(ROOT, 'test/fixtures/stripe', `${fixture}.json`), 'utf8'),
       ) as Record<string, unknown>;
+      // A one-time checkout made through the service: its session and its payment intent carry
+      // the service's marker (checkout-metadata.ts), so both are the service's own and recorded.
+      if (type === 'checkout.session.completed' || type === 'payment_intent.succeeded')
+        object.metadata = { ...(object.metadata as object), payment_service: 'checkout' };
+      if (type === 'checkout.session.completed')
+        this.sessionIdPrefix = `${String(object.id)}${prefix}`;
       const envelope = {
         id: `evt_${N}`,
         object: 'event',
@@ -65,6 +73,11 @@ export class EventFactory {
     return template
       .replaceAll(N, `${this.prefix}${String(n).padStart(7, '0')}`)
       .replace('"created":0', `"created":${created}`);
+  }
+
+  /** The id of the checkout session event `n` completes (n mod 5 = 0). */
+  sessionId(n: number): string {
+    return `${this.sessionIdPrefix}${String(n).padStart(7, '0')}`;
   }
 
   /** The Stripe-Signature header for `body`, computed now. */

@@ -46,7 +46,7 @@ export function mountWebhookRoute(
         ),
       );
       const body: unknown = request.body;
-      options.inRequestContext((request as { id?: unknown }).id, () =>
+      void options.inRequestContext((request as { id?: unknown }).id, () =>
         webhooks.receive(Buffer.isBuffer(body) ? body : Buffer.alloc(0), request.headers).then(
           ({ eventId, outcome }) => {
             const receipt: WebhookReceiptResponse = {
