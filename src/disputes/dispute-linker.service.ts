@@ -21,6 +21,27 @@ const MATCHES_CHARGE = `t.type = 'charge' AND t.provider = d.provider
   AND (t.provider_charge_id = d.provider_charge_id OR t.provider_payment_intent_id = d.provider_payment_intent_id)`;
 
 /**
+ * Links the unlinked disputes of charge $1. The disputes are found first, by the charge id and
+ * payment intent id indexes (an InitPlan), then updated by primary key: joined in one condition
+ * (`charge id = … OR payment intent id = …`), the planner — whenever its statistics of the
+ * table are stale, e.g. after a burst of disputes — walked every unlinked dispute instead, on
+ * each successful payment (28 ms at 1,000 unlinked disputes, growing with them).
+ */
+export const LINK_TRANSACTION_SQL = `WITH t AS MATERIALIZED (
+    SELECT id, provider, provider_charge_id, provider_payment_intent_id, amount, currency
+      FROM payment_transaction WHERE id = $1 AND type = 'charge'
+  )
+  UPDATE payment_dispute d SET ${SET_LINK} FROM t
+   WHERE d.id = ANY (ARRAY(
+           SELECT m.id FROM payment_dispute m, t
+            WHERE m.provider_charge_id = t.provider_charge_id AND m.provider = t.provider
+           UNION
+           SELECT m.id FROM payment_dispute m, t
+            WHERE m.provider_payment_intent_id = t.provider_payment_intent_id AND m.provider = t.provider))
+     AND d.transaction_id IS NULL
+  RETURNING d.id`;
+
+/**
  * A dispute or fraud warning may arrive before the charge it is about (DESIGN
  * §6.1: "a child that arrives before its parent is kept and linked later").
  * Each UPDATE only touches rows still unlinked, so two linkers racing link a
@@ -37,13 +58,7 @@ export class DisputeLinker {
 
   /** Links the unlinked disputes about this charge (by charge id or payment intent id). */
   async linkTransaction(transactionId: number, cause: LinkCause): Promise<number> {
-    return this.linkWhere(
-      `UPDATE payment_dispute d SET ${SET_LINK} FROM payment_transaction t
-       WHERE t.id = $1 AND d.transaction_id IS NULL AND ${MATCHES_CHARGE}
-       RETURNING d.id`,
-      [transactionId],
-      cause,
-    );
+    return this.linkWhere(LINK_TRANSACTION_SQL, [transactionId], cause);
   }
 
   /** Links one dispute if its charge is recorded by now (the re-check after the dispute's own commit). */

@@ -10,6 +10,26 @@ import {
   type StripeObject,
 } from '../fixtures/stripe/events';
 import { waitForPaymentEvents } from '../../src/events/wait-for-payment-events';
+import { LINK_TRANSACTION_SQL } from '../../src/disputes/dispute-linker.service';
+
+/** A node of EXPLAIN (ANALYZE, FORMAT JSON). */
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Actual Rows': number;
+  'Actual Loops': number;
+  'Rows Removed by Filter'?: number;
+  Plans?: PlanNode[];
+}
+
+/** Rows read from payment_dispute by every scan of it in a plan, over all its loops. */
+function disputeRowsRead(node: PlanNode): number {
+  const own =
+    node['Relation Name'] === 'payment_dispute' && node['Node Type'] !== 'ModifyTable'
+      ? (node['Actual Rows'] + (node['Rows Removed by Filter'] ?? 0)) * node['Actual Loops']
+      : 0;
+  return own + (node.Plans ?? []).reduce((sum, child) => sum + disputeRowsRead(child), 0);
+}
 import { createTestApp, type TestApp } from '../support/test-app';
 
 const WEBHOOK_SECRET = 'whsec_test';
@@ -505,6 +525,36 @@ describe('disputes and early fraud warnings from signed Stripe webhooks', () => 
       expect(linked).toHaveLength(1);
       expect(linked[0].event.dispute.kind).toBe('fraud_warning');
       expect(linked[0].event.transaction).toEqual(expect.objectContaining({ id: charge.id }));
+    });
+
+    it('links a payment by index lookups, not by walking every unlinked dispute', async () => {
+      // Disputes of payments made elsewhere stay unlinked for good: 2,000 of them, arrived in a
+      // burst (the table's statistics do not know them yet).
+      const batch = unique('dp_elsewhere');
+      await t.dataSource.query(
+        `INSERT INTO payment_dispute
+           (provider, provider_dispute_id, kind, status, provider_charge_id, provider_payment_intent_id)
+         SELECT 'stripe', $1 || n, 'chargeback', 'needs_response', $1 || '_ch' || n, $1 || '_pi' || n
+           FROM generate_series(1, 2000) AS n`,
+        [batch],
+      );
+      const paymentIntentId = unique('pi');
+      await deliverPayment(paymentIntentId, unique('ch'));
+      const charge = await chargeRow(paymentIntentId);
+
+      const runner = t.dataSource.createQueryRunner();
+      await runner.connect();
+      await runner.startTransaction();
+      try {
+        const [{ 'QUERY PLAN': plan }] = (await runner.query(
+          `EXPLAIN (ANALYZE, FORMAT JSON) ${LINK_TRANSACTION_SQL}`,
+          [charge.id],
+        )) as [{ 'QUERY PLAN': [{ Plan: PlanNode }] }];
+        expect(disputeRowsRead(plan[0].Plan)).toBeLessThanOrEqual(10);
+      } finally {
+        await runner.rollbackTransaction();
+        await runner.release();
+      }
     });
 
     it('links a dispute at once when its transaction is already recorded', async () => {
