@@ -23,6 +23,43 @@ const MAX_ERROR_LENGTH = 2000;
 const MAX_BACKOFF_MS = 3_600_000;
 const REQUEUE_EVERY_MS = 3000;
 
+/**
+ * Marks the deliveries $2 delivered and claims the next batch (at most $3) of shard $1 for the
+ * listeners $4: for each (listener, aggregate), the oldest due delivery whose earlier events are
+ * all delivered (or dead), in commit order. Each listener's shard is walked in its index order
+ * (listener, shard, event_id) and stops at the batch size, and "nothing earlier undelivered" is
+ * one probe of (listener, aggregate_key, event_id) per candidate: with `listener = ANY(…)` and a
+ * NOT EXISTS the planner joined instead, the backlog was read on every batch (quadratic in a
+ * burst; 126,000 rows for a batch of 20 over 3,000 events).
+ */
+export const CLAIM_HEADS_SQL = `WITH next AS (
+     SELECT heads.id, heads.event_id
+       FROM unnest($4::text[]) AS l(name),
+            LATERAL (
+              SELECT d.id, d.event_id FROM payment_event_delivery d
+               WHERE d.listener = l.name AND d.shard = $1 AND d.status IN ('pending', 'failed')
+                 AND d.id <> ALL($2::bigint[])
+                 AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now())
+                 AND d.event_id = (
+                   SELECT min(p.event_id) FROM payment_event_delivery p
+                    WHERE p.listener = d.listener AND p.aggregate_key = d.aggregate_key
+                      AND p.status IN ('pending', 'failed') AND p.id <> ALL($2::bigint[]))
+               ORDER BY d.event_id, d.id LIMIT $3) heads
+      ORDER BY heads.event_id, heads.id LIMIT $3
+   ), done AS (
+     UPDATE payment_event_delivery
+        SET status = 'delivered', delivered_at = now(), next_attempt_at = NULL, updated_at = now()
+      WHERE id = ANY($2::bigint[]) RETURNING id
+   ), claimed AS (
+     UPDATE payment_event_delivery d SET attempts = d.attempts + 1, updated_at = now()
+       FROM next WHERE d.id = next.id
+     RETURNING d.id, d.listener, d.attempts
+   )
+   SELECT claimed.id, claimed.listener, claimed.attempts, e.name, e.payload,
+          (SELECT count(*) FROM done)::int AS done
+     FROM claimed JOIN next ON next.id = claimed.id JOIN payment_outbox e ON e.id = next.event_id
+    ORDER BY next.event_id, claimed.id`;
+
 interface ClaimedDelivery {
   id: string;
   listener: string;
@@ -168,33 +205,12 @@ export class EventDelivery
       // A batch of heads: for each (listener, aggregate), the oldest due delivery whose earlier
       // events are all delivered (or dead), in commit order. Listeners of another process
       // (a rolling deploy) are left to it.
-      const { rows } = await client.query<ClaimedDelivery>(
-        `WITH next AS (
-           SELECT d.id, d.event_id FROM payment_event_delivery d
-            WHERE d.shard = $1 AND d.status IN ('pending', 'failed') AND d.listener = ANY($4::text[])
-              AND d.id <> ALL($2::bigint[])
-              AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now())
-              AND NOT EXISTS (
-                SELECT 1 FROM payment_event_delivery p
-                 WHERE p.listener = d.listener AND p.aggregate_key = d.aggregate_key
-                   AND p.status IN ('pending', 'failed') AND p.event_id < d.event_id
-                   AND p.id <> ALL($2::bigint[]))
-            ORDER BY d.event_id, d.id LIMIT $3
-         ), done AS (
-           UPDATE payment_event_delivery
-              SET status = 'delivered', delivered_at = now(), next_attempt_at = NULL, updated_at = now()
-            WHERE id = ANY($2::bigint[]) RETURNING id
-         ), claimed AS (
-           UPDATE payment_event_delivery d SET attempts = d.attempts + 1, updated_at = now()
-             FROM next WHERE d.id = next.id
-           RETURNING d.id, d.listener, d.attempts
-         )
-         SELECT claimed.id, claimed.listener, claimed.attempts, e.name, e.payload,
-                (SELECT count(*) FROM done)::int AS done
-           FROM claimed JOIN next ON next.id = claimed.id JOIN payment_outbox e ON e.id = next.event_id
-          ORDER BY next.event_id, claimed.id`,
-        [shard, delivered, BATCH_SIZE, names],
-      );
+      const { rows } = await client.query<ClaimedDelivery>(CLAIM_HEADS_SQL, [
+        shard,
+        delivered,
+        BATCH_SIZE,
+        names,
+      ]);
       delivered = [];
       if (rows.length === 0) {
         await this.scheduleNextRetry(client, shard, names);
