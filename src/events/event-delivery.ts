@@ -30,7 +30,8 @@ const REQUEUE_EVERY_MS = 3000;
  * (listener, shard, event_id) and stops at the batch size, and "nothing earlier undelivered" is
  * one probe of (listener, aggregate_key, event_id) per candidate: with `listener = ANY(…)` and a
  * NOT EXISTS the planner joined instead, the backlog was read on every batch (quadratic in a
- * burst; 126,000 rows for a batch of 20 over 3,000 events).
+ * burst; 126,000 rows for a batch of 20 over 3,000 events). The claimed rows are updated by
+ * primary key (`= ANY(ARRAY(…))`): joined to `next`, stale statistics chose a scan of the table.
  */
 export const CLAIM_HEADS_SQL = `WITH next AS (
      SELECT heads.id, heads.event_id
@@ -52,7 +53,7 @@ export const CLAIM_HEADS_SQL = `WITH next AS (
       WHERE id = ANY($2::bigint[]) RETURNING id
    ), claimed AS (
      UPDATE payment_event_delivery d SET attempts = d.attempts + 1, updated_at = now()
-       FROM next WHERE d.id = next.id
+      WHERE d.id = ANY (ARRAY(SELECT id FROM next))
      RETURNING d.id, d.listener, d.attempts
    )
    SELECT claimed.id, claimed.listener, claimed.attempts, e.name, e.payload,

@@ -29,6 +29,7 @@ describe('claiming the next deliveries of a shard (e2e)', () => {
       [listeners],
     );
     const plan = await executedPlan(t.dataSource, CLAIM_HEADS_SQL, [0, [], 20, listeners]);
+    // Per listener: its 20 heads and a probe of each (their earlier events), then the 20 claimed.
     expect(rowsRead(plan, 'payment_event_delivery')).toBeLessThanOrEqual(200);
   });
 });
