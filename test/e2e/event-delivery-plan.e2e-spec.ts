@@ -17,12 +17,12 @@ describe('claiming the next deliveries of a shard (e2e)', () => {
 
   it('reads about one batch per listener, whatever the backlog', async () => {
     const listeners = ['Plan.first', 'Plan.second'];
-    // 3,000 undelivered events of distinct aggregates in shard 0, each for both listeners.
+    // 20,000 undelivered events of distinct aggregates in shard 0, each for both listeners.
     await t.dataSource.query(
       `WITH e AS (
          INSERT INTO payment_outbox (name, aggregate_type, aggregate_id, payload)
          SELECT 'payment.dispute.created', 'dispute', 'plan-' || n, '{}'::jsonb
-           FROM generate_series(1, 3000) AS n
+           FROM generate_series(1, 20000) AS n
          RETURNING id, aggregate_id)
        INSERT INTO payment_event_delivery (event_id, listener, aggregate_key, shard)
        SELECT e.id, l, 'dispute:' || e.aggregate_id, 0 FROM e, unnest($1::text[]) AS l`,
