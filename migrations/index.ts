@@ -6,6 +6,7 @@ import { ListIndexes1795977779566 } from './1795977779566-ListIndexes';
 import { WebhookRejectedAndRawBody1795980774484 } from './1795980774484-WebhookRejectedAndRawBody';
 import { Reconciliation1796000000000 } from './1796000000000-Reconciliation';
 import { PendingProviderOperations1796100000000 } from './1796100000000-PendingProviderOperations';
+import { IndexOrphanRefundsByCharge1796200000000 } from './1796200000000-IndexOrphanRefundsByCharge';
 
 /**
  * Every migration, in order. A new migration file must be added here too
@@ -20,4 +21,5 @@ export const MIGRATIONS: Function[] = [
   WebhookRejectedAndRawBody1795980774484,
   Reconciliation1796000000000,
   PendingProviderOperations1796100000000,
+  IndexOrphanRefundsByCharge1796200000000,
 ];

@@ -3,7 +3,7 @@ import { InjectPaymentDataSource } from '../database/payment-data-source';
 import { DataSource } from 'typeorm';
 import { OnPaymentEvent } from '../events/on-payment-event.decorator';
 import { PaymentEvents } from '../events/payment-events';
-import { TransactionEntity } from '../transactions/entities/transaction.entity';
+import { findCharge } from '../ledger/charge-rows';
 import {
   adoptOrphanRefunds,
   lockChargeByProviderIds,
@@ -16,6 +16,27 @@ import type { RefundCreatedEvent } from './refunds.events';
 interface TransactionEventLike {
   transaction?: { id?: unknown } | null;
 }
+
+/**
+ * Whether charge $1 (a charge) has refunds waiting for it (kept with parent null): by its payment
+ * intent id, or by its charge id, each one index lookup of a value (joined to the charge instead,
+ * stale statistics made the planner walk every orphan refund).
+ */
+export const ORPHAN_REFUNDS_WAITING_SQL = `WITH c AS MATERIALIZED (
+    SELECT provider, provider_payment_intent_id, provider_charge_id
+      FROM payment_transaction WHERE id = $1 AND type = 'charge'
+  )
+  SELECT EXISTS (
+           SELECT 1 FROM payment_transaction r
+            WHERE r.provider_payment_intent_id = (SELECT provider_payment_intent_id FROM c)
+              AND r.type = 'refund' AND r.parent_transaction_id IS NULL
+              AND r.provider = (SELECT provider FROM c))
+      OR EXISTS (
+           SELECT 1 FROM payment_transaction r
+            WHERE r.provider_charge_id = (SELECT provider_charge_id FROM c)
+              AND r.type = 'refund' AND r.parent_transaction_id IS NULL
+              AND r.provider = (SELECT provider FROM c))
+         AS waiting`;
 
 /**
  * Links refunds that arrived before their charge row (kept with parent null)
@@ -48,6 +69,13 @@ export class RefundOrphansListener {
   async onRefundCreated(event: RefundCreatedEvent): Promise<void> {
     const { refund } = event;
     if (refund.parent_transaction_id !== null) return;
+    const ids = {
+      providerPaymentIntentId: refund.provider_payment_intent_id,
+      providerChargeId: refund.provider_charge_id,
+    };
+    // A refund of a payment not recorded here (yet): one read says so. If its charge commits
+    // after this read, the charge's own event adopts the refund (adoptInto).
+    if (!(await findCharge(this.dataSource.manager, refund.provider, ids))) return;
     await this.dataSource.transaction(async (manager) => {
       const charge = await lockChargeByProviderIds(manager, refund.provider, {
         paymentIntentId: refund.provider_payment_intent_id,
@@ -60,25 +88,15 @@ export class RefundOrphansListener {
 
   private async adoptInto(chargeId: unknown): Promise<void> {
     if (typeof chargeId !== 'number') return;
-    const charge = await this.dataSource
-      .getRepository(TransactionEntity)
-      .findOneBy({ id: chargeId });
-    if (!charge || charge.type !== 'charge' || !(await this.hasOrphans(charge))) return;
+    // Nearly every payment has no refund waiting for it: one read says so.
+    const [{ waiting }] = await this.dataSource.query<{ waiting: boolean }[]>(
+      ORPHAN_REFUNDS_WAITING_SQL,
+      [chargeId],
+    );
+    if (!waiting) return;
     await this.dataSource.transaction(async (manager) => {
       const locked = await lockTransaction(manager, chargeId);
       if ((await adoptOrphanRefunds(manager, locked)) > 0) await recomputeCharge(manager, locked);
     });
-  }
-
-  /** A cheap look first: nearly every payment has no refund waiting for it. */
-  private async hasOrphans(charge: TransactionEntity): Promise<boolean> {
-    const rows = await this.dataSource.query<unknown[]>(
-      `SELECT 1 FROM payment_transaction
-        WHERE type = 'refund' AND parent_transaction_id IS NULL AND provider = $1
-          AND (provider_payment_intent_id = $2 OR provider_charge_id = $3)
-        LIMIT 1`,
-      [charge.provider, charge.providerPaymentIntentId, charge.providerChargeId],
-    );
-    return rows.length > 0;
   }
 }

@@ -41,6 +41,7 @@ describe('CLI', () => {
         'applied WebhookRejectedAndRawBody1795980774484',
         'applied Reconciliation1796000000000',
         'applied PendingProviderOperations1796100000000',
+        'applied IndexOrphanRefundsByCharge1796200000000',
       ].join('\n'),
       err: '',
     });

@@ -56,8 +56,13 @@ export type TransactionStatus =
   where: 'subscription_id IS NOT NULL',
 })
 // Children that arrived before their parent: refunds before their charge, invoice charges
-// before their subscription. Both sets are small; the linking queries scan only them.
+// before their subscription. Refunds of payments made elsewhere stay orphans for good: the
+// linking lookups go by these indexes, never over the whole set.
 @Index('ix_payment_transaction_orphan_refunds', ['providerPaymentIntentId', 'providerChargeId'], {
+  where: `type = 'refund' AND parent_transaction_id IS NULL`,
+})
+// The same orphans by charge id alone (a refund event may name only the charge).
+@Index('ix_payment_transaction_orphan_refunds_charge', ['providerChargeId'], {
   where: `type = 'refund' AND parent_transaction_id IS NULL`,
 })
 @Index('ix_payment_transaction_unlinked_invoice_charges', ['provider', 'providerSubscriptionId'], {
