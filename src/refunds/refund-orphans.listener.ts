@@ -3,7 +3,7 @@ import { InjectPaymentDataSource } from '../database/payment-data-source';
 import { DataSource } from 'typeorm';
 import { OnPaymentEvent } from '../events/on-payment-event.decorator';
 import { PaymentEvents } from '../events/payment-events';
-import { findCharge } from '../ledger/charge-rows';
+import { findCharge, transactionById } from '../ledger/charge-rows';
 import {
   adoptOrphanRefunds,
   lockChargeByProviderIds,
@@ -18,25 +18,15 @@ interface TransactionEventLike {
 }
 
 /**
- * Whether charge $1 (a charge) has refunds waiting for it (kept with parent null): by its payment
- * intent id, or by its charge id, each one index lookup of a value (joined to the charge instead,
- * stale statistics made the planner walk every orphan refund).
+ * Whether refunds are waiting (kept with parent null) for the charge of provider $1, payment
+ * intent $2, charge id $3: each id one lookup of its own index (ix_payment_transaction_orphan_refunds,
+ * ix_payment_transaction_orphan_refunds_charge). Values, not a join to the charge row: joined,
+ * stale statistics made the planner walk every orphan refund.
  */
-export const ORPHAN_REFUNDS_WAITING_SQL = `WITH c AS MATERIALIZED (
-    SELECT provider, provider_payment_intent_id, provider_charge_id
-      FROM payment_transaction WHERE id = $1 AND type = 'charge'
-  )
-  SELECT EXISTS (
-           SELECT 1 FROM payment_transaction r
-            WHERE r.provider_payment_intent_id = (SELECT provider_payment_intent_id FROM c)
-              AND r.type = 'refund' AND r.parent_transaction_id IS NULL
-              AND r.provider = (SELECT provider FROM c))
-      OR EXISTS (
-           SELECT 1 FROM payment_transaction r
-            WHERE r.provider_charge_id = (SELECT provider_charge_id FROM c)
-              AND r.type = 'refund' AND r.parent_transaction_id IS NULL
-              AND r.provider = (SELECT provider FROM c))
-         AS waiting`;
+export const ORPHAN_REFUNDS_WAITING_SQL = `SELECT EXISTS (
+    SELECT 1 FROM payment_transaction
+     WHERE type = 'refund' AND parent_transaction_id IS NULL AND provider = $1
+       AND (provider_payment_intent_id = $2 OR provider_charge_id = $3)) AS waiting`;
 
 /**
  * Links refunds that arrived before their charge row (kept with parent null)
@@ -88,10 +78,12 @@ export class RefundOrphansListener {
 
   private async adoptInto(chargeId: unknown): Promise<void> {
     if (typeof chargeId !== 'number') return;
-    // Nearly every payment has no refund waiting for it: one read says so.
+    const charge = await transactionById(this.dataSource.manager, chargeId);
+    if (!charge || charge.type !== 'charge') return;
+    // Nearly every payment has no refund waiting for it: a cheap look first.
     const [{ waiting }] = await this.dataSource.query<{ waiting: boolean }[]>(
       ORPHAN_REFUNDS_WAITING_SQL,
-      [chargeId],
+      [charge.provider, charge.providerPaymentIntentId, charge.providerChargeId],
     );
     if (!waiting) return;
     await this.dataSource.transaction(async (manager) => {
