@@ -4,6 +4,18 @@ import { Client, type QueryConfig } from 'pg';
 /** Statements one connection keeps prepared; past this, a statement runs unnamed (parsed each time). */
 const MAX_PREPARED_PER_CONNECTION = 1000;
 
+/** Names already computed, by statement text (the texts are a bounded set; see above). */
+const names = new Map<string, string>();
+
+function statementName(text: string): string {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `p_${createHash('sha1').update(text).digest('base64url')}`;
+    if (names.size < MAX_PREPARED_PER_CONNECTION) names.set(text, name);
+  }
+  return name;
+}
+
 /**
  * A `pg` client that runs every parameterised statement as a named prepared statement
  * (named by a digest of its text), so PostgreSQL parses and plans a statement the service
@@ -16,7 +28,7 @@ export class PreparingClient extends Client {
 
   override query(config: unknown, values?: unknown, callback?: unknown): never {
     if (typeof config === 'string' && Array.isArray(values) && values.length > 0) {
-      const name = `p_${createHash('sha1').update(config).digest('base64url')}`;
+      const name = statementName(config);
       if (this.prepared.has(name) || this.prepared.size < MAX_PREPARED_PER_CONNECTION) {
         this.prepared.add(name);
         const named: QueryConfig = { name, text: config, values: values as unknown[] };
