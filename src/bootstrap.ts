@@ -3,7 +3,7 @@ import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
-import express from 'express';
+import express, { raw, type NextFunction, type Request, type Response } from 'express';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { createOpenApiDocument } from './common/openapi/openapi-document';
 import {
@@ -16,6 +16,7 @@ import {
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import type { AppConfig } from './config/app-config';
 import { mountWebhookRoute } from './webhooks/webhook-express-route';
+import { WEBHOOK_ROUTE } from './webhooks/webhooks.controller';
 
 /**
  * Builds the configured HTTP application (not yet listening). Shared by main
@@ -58,11 +59,23 @@ export async function createApp(
   app.use(createHttpLogger(logger));
   // The provider's deliveries take a lean route ahead of Nest's router (mountWebhookRoute
   // says what it skips and what it keeps); the signature covers the exact bytes it reads.
-  if (options.routes?.webhook !== false)
+  // Not when the app brings modules of its own: their middleware (an IP allow-list, a
+  // gate) must see the webhook, so it stays a Nest route there, raw body from rawBody.
+  const ownModules = (options.imports ?? []).length > 0;
+  if (options.routes?.webhook !== false && !ownModules) {
     mountWebhookRoute(server, app, {
       bodyLimitBytes: config.bodyLimitBytes,
       inRequestContext: createRequestContext(logger),
     });
+  } else {
+    // Nest's route: the exact bytes, whatever the content type, as req.rawBody — where the
+    // controller reads them in a host app too (Nest's `rawBody: true`).
+    app.use(
+      `/${WEBHOOK_ROUTE}`,
+      raw({ type: () => true, limit: config.bodyLimitBytes }),
+      keepRawBody,
+    );
+  }
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
   app.useBodyParser('urlencoded', { extended: false, limit: config.bodyLimitBytes });
   // The service's controllers map their own errors (@PaymentController); this one answers
@@ -74,4 +87,11 @@ export async function createApp(
   const document = createOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document);
   return app;
+}
+
+/** What raw() read, where Nest's `rawBody: true` puts it (req.rawBody). */
+function keepRawBody(request: Request, _response: Response, next: NextFunction): void {
+  const body: unknown = request.body;
+  if (Buffer.isBuffer(body)) (request as Request & { rawBody?: Buffer }).rawBody = body;
+  next();
 }
