@@ -32,6 +32,8 @@ const REQUEUE_EVERY_MS = 3000;
  * NOT EXISTS the planner joined instead, the backlog was read on every batch (quadratic in a
  * burst; 126,000 rows for a batch of 20 over 3,000 events). The claimed rows are updated by
  * primary key (`= ANY(ARRAY(…))`): joined to `next`, stale statistics chose a scan of the table.
+ * Within a listener the order is `event_id` alone (one delivery per event and listener), which the
+ * index gives as it is: ordered by `event_id, id`, PostgreSQL 15 sorted the whole shard first.
  */
 export const CLAIM_HEADS_SQL = `WITH next AS (
      SELECT heads.id, heads.event_id
@@ -45,7 +47,7 @@ export const CLAIM_HEADS_SQL = `WITH next AS (
                    SELECT min(p.event_id) FROM payment_event_delivery p
                     WHERE p.listener = d.listener AND p.aggregate_key = d.aggregate_key
                       AND p.status IN ('pending', 'failed') AND p.id <> ALL($2::bigint[]))
-               ORDER BY d.event_id, d.id LIMIT $3) heads
+               ORDER BY d.event_id LIMIT $3) heads
       ORDER BY heads.event_id, heads.id LIMIT $3
    ), done AS (
      UPDATE payment_event_delivery
