@@ -300,6 +300,8 @@ describe('subscriptions on the sandbox provider', () => {
     expect(charges.map((charge) => charge.status)).toEqual(['succeeded', 'succeeded']);
     expect(charges.every((charge) => charge.subscription_id === subscription.id)).toBe(true);
     expect(new Set(charges.map((charge) => charge.provider_invoice_id)).size).toBe(2);
+    // Durable listeners are called after the commit: wait for them before reading what they heard.
+    await waitForPaymentEvents(t.app);
     const reasons = recorder
       .about(PaymentEvents.INVOICE_PAID, subscription.id)
       .map((event) => event.invoice!.billing_reason);
