@@ -13,6 +13,7 @@ import {
   type StripeEventEnvelope,
   type StripeObject,
 } from '../fixtures/stripe/events';
+import { OurCheckouts } from '../support/our-checkouts';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { FakeStripeApi } from '../support/fake-stripe';
 
@@ -52,7 +53,7 @@ describe('webhook inbox with Stripe-signed events (e2e)', () => {
     name: string;
     payload: Partial<CheckoutCompletedEvent & TransactionSucceededEvent>;
   }[] = [];
-  let seq = 0;
+  const checkouts = new OurCheckouts(() => t.http, 'inbox');
 
   beforeAll(async () => {
     stripe = new FakeStripeApi();
@@ -82,43 +83,6 @@ describe('webhook inbox with Stripe-signed events (e2e)', () => {
   });
 
   const now = () => Math.floor(Date.now() / 1000);
-
-  /** A one-time checkout created through our API; returns its session id and a payment intent id for it. */
-  async function ourCheckout(): Promise<{ sessionId: string; paymentIntentId: string }> {
-    const response = await t.http
-      .post('/api/v1/payment/checkout')
-      .send({
-        price_id: 'price_fake_onetime',
-        mode: 'payment',
-        metadata: { order_ref: `order-${++seq}` },
-      })
-      .expect(201);
-    return {
-      sessionId: response.body.session_id,
-      paymentIntentId: `pi_test_inbox_${seq}_${Date.now()}`,
-    };
-  }
-
-  /** The payment intent as Stripe sends it for one of our checkouts (our marker copied onto it). */
-  const paymentIntent = (id: string, overrides: StripeObject = {}): StripeObject =>
-    stripeObject('payment-intent.succeeded', {
-      id,
-      latest_charge: `ch_for_${id}`,
-      customer: null,
-      amount: 2000,
-      metadata: { order_ref: `order-${seq}`, payment_service: 'checkout' },
-      ...overrides,
-    });
-
-  const completedSession = (sessionId: string, paymentIntentId: string): StripeObject =>
-    stripeObject('checkout-session.payment', {
-      id: sessionId,
-      payment_intent: paymentIntentId,
-      customer: null,
-      client_reference_id: null,
-      amount_total: 2000,
-      metadata: { order_ref: `order-${seq}`, payment_service: 'checkout' },
-    });
 
   const deliver = (
     event: StripeEventEnvelope | StripeObject,
@@ -160,8 +124,8 @@ describe('webhook inbox with Stripe-signed events (e2e)', () => {
     );
 
   it('processes one event delivered 20 times at once into one transaction row and one domain event', async () => {
-    const { paymentIntentId } = await ourCheckout();
-    const event = stripeEvent('payment_intent.succeeded', paymentIntent(paymentIntentId));
+    const { paymentIntentId } = await checkouts.create();
+    const event = stripeEvent('payment_intent.succeeded', checkouts.paymentIntent(paymentIntentId));
     const delivery = signedStripeDelivery(event, SECRET);
     const responses = await Promise.all(
       Array.from({ length: 20 }, () =>
@@ -179,7 +143,7 @@ describe('webhook inbox with Stripe-signed events (e2e)', () => {
       expect.objectContaining({
         status: 'succeeded',
         amount: '2000',
-        metadata: { order_ref: `order-${seq}` },
+        metadata: { order_ref: checkouts.orderRef },
       }),
     );
     expect(heardFor(PaymentEvents.TRANSACTION_SUCCEEDED, paymentIntentId)).toHaveLength(1);
@@ -191,8 +155,8 @@ describe('webhook inbox with Stripe-signed events (e2e)', () => {
   });
 
   it('answers 2xx once the change commits, whatever a plain @OnEvent listener does (best effort)', async () => {
-    const { paymentIntentId } = await ourCheckout();
-    const event = stripeEvent('payment_intent.succeeded', paymentIntent(paymentIntentId));
+    const { paymentIntentId } = await checkouts.create();
+    const event = stripeEvent('payment_intent.succeeded', checkouts.paymentIntent(paymentIntentId));
     const exploding = async () => {
       throw new Error('receipt mailer exploded');
     };
@@ -224,10 +188,10 @@ describe('webhook inbox with Stripe-signed events (e2e)', () => {
   });
 
   it('reprocesses a failed event with `webhooks replay` on the CLI, with its effects once', async () => {
-    const { sessionId, paymentIntentId } = await ourCheckout();
+    const { sessionId, paymentIntentId } = await checkouts.create();
     const event = stripeEvent(
       'checkout.session.completed',
-      completedSession(sessionId, paymentIntentId),
+      checkouts.completedSession(sessionId, paymentIntentId),
     );
     // A failure of the change itself (here the database refuses the checkout's update): 5xx, row failed,
     // and no event leaves the rolled-back transaction.
@@ -278,10 +242,10 @@ describe('webhook inbox with Stripe-signed events (e2e)', () => {
   });
 
   it('never remembers a failure: copies of a failing event all fail, a later redelivery processes it once', async () => {
-    const { sessionId, paymentIntentId } = await ourCheckout();
+    const { sessionId, paymentIntentId } = await checkouts.create();
     const event = stripeEvent(
       'checkout.session.completed',
-      completedSession(sessionId, paymentIntentId),
+      checkouts.completedSession(sessionId, paymentIntentId),
     );
     const delivery = signedStripeDelivery(event, SECRET);
     const send = () => t.http.post(WEBHOOK).set(delivery.headers).send(delivery.body);
@@ -326,19 +290,31 @@ describe('webhook inbox with Stripe-signed events (e2e)', () => {
   });
 
   it('reaches the same final state whether the payment or the checkout completion arrives first', async () => {
-    const a = await ourCheckout();
-    const b = await ourCheckout();
+    const a = await checkouts.create();
+    const b = await checkouts.create();
     const t0 = now() - 60;
     // a: payment first (the usual order); b: completion first.
     for (const event of [
-      stripeEvent('payment_intent.succeeded', paymentIntent(a.paymentIntentId), { created: t0 }),
-      stripeEvent('checkout.session.completed', completedSession(a.sessionId, a.paymentIntentId), {
-        created: t0 + 1,
+      stripeEvent('payment_intent.succeeded', checkouts.paymentIntent(a.paymentIntentId), {
+        created: t0,
       }),
-      stripeEvent('checkout.session.completed', completedSession(b.sessionId, b.paymentIntentId), {
-        created: t0 + 1,
+      stripeEvent(
+        'checkout.session.completed',
+        checkouts.completedSession(a.sessionId, a.paymentIntentId),
+        {
+          created: t0 + 1,
+        },
+      ),
+      stripeEvent(
+        'checkout.session.completed',
+        checkouts.completedSession(b.sessionId, b.paymentIntentId),
+        {
+          created: t0 + 1,
+        },
+      ),
+      stripeEvent('payment_intent.succeeded', checkouts.paymentIntent(b.paymentIntentId), {
+        created: t0,
       }),
-      stripeEvent('payment_intent.succeeded', paymentIntent(b.paymentIntentId), { created: t0 }),
     ]) {
       const response = await deliver(event);
       expect(response.body).toEqual(expect.objectContaining({ outcome: 'processed' }));
@@ -382,7 +358,7 @@ describe('webhook inbox with Stripe-signed events (e2e)', () => {
   });
 
   it('keeps a payment succeeded when an older or same-second failure arrives after it', async () => {
-    const { paymentIntentId } = await ourCheckout();
+    const { paymentIntentId } = await checkouts.create();
     const t0 = now() - 60;
     const failedAttempt = (created: number) =>
       stripeEvent(
@@ -395,7 +371,9 @@ describe('webhook inbox with Stripe-signed events (e2e)', () => {
         { created },
       );
     await deliver(
-      stripeEvent('payment_intent.succeeded', paymentIntent(paymentIntentId), { created: t0 + 10 }),
+      stripeEvent('payment_intent.succeeded', checkouts.paymentIntent(paymentIntentId), {
+        created: t0 + 10,
+      }),
     ).expect(200);
     for (const created of [t0, t0 + 10]) {
       const response = await deliver(failedAttempt(created)).expect(200);
@@ -408,8 +386,8 @@ describe('webhook inbox with Stripe-signed events (e2e)', () => {
   });
 
   it('refuses forged, stale and malformed deliveries with 400, storing nothing', async () => {
-    const { paymentIntentId } = await ourCheckout();
-    const event = stripeEvent('payment_intent.succeeded', paymentIntent(paymentIntentId));
+    const { paymentIntentId } = await checkouts.create();
+    const event = stripeEvent('payment_intent.succeeded', checkouts.paymentIntent(paymentIntentId));
     const body = JSON.stringify(event);
     const before = await inboxCount();
 
@@ -456,12 +434,12 @@ describe('webhook inbox with Stripe-signed events (e2e)', () => {
         (event) => event.name === name && event.payload.session?.session_id === sessionId,
       );
     const session = (sessionId: string, paymentIntentId: string, overrides: StripeObject) => ({
-      ...completedSession(sessionId, paymentIntentId),
+      ...checkouts.completedSession(sessionId, paymentIntentId),
       ...overrides,
     });
 
     it('keeps the charge pending while the payment runs, and confirms it on async_payment_succeeded', async () => {
-      const { sessionId, paymentIntentId } = await ourCheckout();
+      const { sessionId, paymentIntentId } = await checkouts.create();
       const t0 = now() - 60;
       await deliver(
         stripeEvent(
@@ -489,7 +467,7 @@ describe('webhook inbox with Stripe-signed events (e2e)', () => {
         ),
       ).expect(200);
       await deliver(
-        stripeEvent('payment_intent.succeeded', paymentIntent(paymentIntentId), {
+        stripeEvent('payment_intent.succeeded', checkouts.paymentIntent(paymentIntentId), {
           created: t0 + 5,
         }),
       ).expect(200);
@@ -523,7 +501,7 @@ describe('webhook inbox with Stripe-signed events (e2e)', () => {
     });
 
     it('fails the charge when the delayed payment fails, announcing no completion', async () => {
-      const { sessionId, paymentIntentId } = await ourCheckout();
+      const { sessionId, paymentIntentId } = await checkouts.create();
       const t0 = now() - 60;
       await deliver(
         stripeEvent(
@@ -550,12 +528,16 @@ describe('webhook inbox with Stripe-signed events (e2e)', () => {
     });
 
     it('never expires a completed session, and announces no expiry', async () => {
-      const { sessionId, paymentIntentId } = await ourCheckout();
+      const { sessionId, paymentIntentId } = await checkouts.create();
       const t0 = now() - 60;
       await deliver(
-        stripeEvent('checkout.session.completed', completedSession(sessionId, paymentIntentId), {
-          created: t0,
-        }),
+        stripeEvent(
+          'checkout.session.completed',
+          checkouts.completedSession(sessionId, paymentIntentId),
+          {
+            created: t0,
+          },
+        ),
       ).expect(200);
       const expired = stripeEvent(
         'checkout.session.expired',
@@ -582,7 +564,10 @@ describe('webhook inbox with Stripe-signed events (e2e)', () => {
   it('leaves payments and sessions that are not ours alone', async () => {
     const foreignPayment = `pi_foreign_${Date.now()}`;
     await deliver(
-      stripeEvent('payment_intent.succeeded', paymentIntent(foreignPayment, { metadata: {} })),
+      stripeEvent(
+        'payment_intent.succeeded',
+        checkouts.paymentIntent(foreignPayment, { metadata: {} }),
+      ),
     ).expect(200);
     expect(await chargeRows(foreignPayment)).toHaveLength(0);
 
@@ -590,7 +575,7 @@ describe('webhook inbox with Stripe-signed events (e2e)', () => {
     const response = await deliver(
       stripeEvent(
         'checkout.session.completed',
-        completedSession(foreignSession, `pi_foreign_2_${Date.now()}`),
+        checkouts.completedSession(foreignSession, `pi_foreign_2_${Date.now()}`),
       ),
     ).expect(200);
     expect(response.body.outcome).toBe('processed');

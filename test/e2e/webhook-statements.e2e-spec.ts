@@ -9,13 +9,9 @@ import type { SubscriptionUpdatedEvent } from '../../src/subscriptions/subscript
 import { toSubscriptionResource } from '../../src/subscriptions/subscription.resource';
 import { TransactionEntity } from '../../src/transactions/entities/transaction.entity';
 import { toTransactionResource } from '../../src/transactions/transaction.resource';
-import {
-  signedStripeDelivery,
-  stripeEvent,
-  stripeObject,
-  type StripeObject,
-} from '../fixtures/stripe/events';
+import { signedStripeDelivery, stripeEvent, stripeObject } from '../fixtures/stripe/events';
 import { FakeStripeApi } from '../support/fake-stripe';
+import { OurCheckouts } from '../support/our-checkouts';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 /*
@@ -38,7 +34,7 @@ describe('statements per webhook event (e2e)', () => {
   const heard: { name: string; payload: TransactionSucceededEvent }[] = [];
   const heardSubscriptions: { name: string; payload: SubscriptionUpdatedEvent }[] = [];
   const heardOthers: { name: string; payload: Record<string, unknown> }[] = [];
-  let seq = 0;
+  const checkouts = new OurCheckouts(() => t.http, 'statements');
 
   beforeAll(async () => {
     (Client.prototype as unknown as { query: Query }).query = function (
@@ -121,32 +117,6 @@ describe('statements per webhook event (e2e)', () => {
     expect(response.body.outcome).toBe('processed');
   };
 
-  /** A one-time checkout created through our API. */
-  async function ourCheckout(): Promise<{ sessionId: string; paymentIntentId: string }> {
-    const response = await t.http
-      .post('/api/v1/payment/checkout')
-      .send({
-        price_id: 'price_fake_onetime',
-        mode: 'payment',
-        metadata: { order_ref: `o-${++seq}` },
-      })
-      .expect(201);
-    return {
-      sessionId: response.body.session_id,
-      paymentIntentId: `pi_test_statements_${seq}_${Date.now()}`,
-    };
-  }
-
-  const paymentIntent = (id: string, overrides: StripeObject = {}): StripeObject =>
-    stripeObject('payment-intent.succeeded', {
-      id,
-      latest_charge: `ch_for_${id}`,
-      customer: null,
-      amount: 2000,
-      metadata: { order_ref: `o-${seq}`, payment_service: 'checkout' },
-      ...overrides,
-    });
-
   /** The event's payload as announced, and the row as the ORM loads it afterwards, agree. */
   async function expectAnnouncedAsStored(paymentIntentId: string): Promise<void> {
     const announced = heard.filter(
@@ -168,8 +138,8 @@ describe('statements per webhook event (e2e)', () => {
   }
 
   it('payment_intent.succeeded of a new payment: BEGIN, claim, session, charge, insert, outbox, COMMIT', async () => {
-    const { paymentIntentId } = await ourCheckout();
-    const event = stripeEvent('payment_intent.succeeded', paymentIntent(paymentIntentId));
+    const { paymentIntentId } = await checkouts.create();
+    const event = stripeEvent('payment_intent.succeeded', checkouts.paymentIntent(paymentIntentId));
     const statements = await statementsOf(event.id, () => post(event));
     expect(statements.map(kindOf)).toEqual([
       'BEGIN',
@@ -184,25 +154,22 @@ describe('statements per webhook event (e2e)', () => {
   });
 
   it('payment_intent.succeeded over the row its checkout made: one read of the refunds and one UPDATE', async () => {
-    const { sessionId, paymentIntentId } = await ourCheckout();
+    const { sessionId, paymentIntentId } = await checkouts.create();
     const t0 = Math.floor(Date.now() / 1000);
     await post(
       stripeEvent(
         'checkout.session.completed',
-        stripeObject('checkout-session.payment', {
-          id: sessionId,
-          payment_intent: paymentIntentId,
-          customer: null,
-          client_reference_id: null,
-          amount_total: 2000,
-          metadata: { order_ref: `o-${seq}`, payment_service: 'checkout' },
-        }),
+        checkouts.completedSession(sessionId, paymentIntentId),
         { created: t0 },
       ),
     );
-    const event = stripeEvent('payment_intent.succeeded', paymentIntent(paymentIntentId), {
-      created: t0 + 1,
-    });
+    const event = stripeEvent(
+      'payment_intent.succeeded',
+      checkouts.paymentIntent(paymentIntentId),
+      {
+        created: t0 + 1,
+      },
+    );
     const statements = await statementsOf(event.id, () => post(event));
     expect(statements.map(kindOf)).toEqual([
       'BEGIN',
