@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { queryEntities } from '../database/entity-from-row';
 import type { CheckoutSessionSnapshot } from '../payment-provider/payment-provider.types';
 import { checkoutRowIdOf } from './checkout-metadata';
 import { CheckoutSessionEntity } from './entities/checkout-session.entity';
@@ -17,14 +18,18 @@ export async function lockSession(
   provider: string,
   where: { sessionId: string } | { paymentIntentId: string },
 ): Promise<CheckoutSessionEntity | null> {
-  const query = manager
-    .getRepository(CheckoutSessionEntity)
-    .createQueryBuilder('s')
-    .setLock('pessimistic_write')
-    .where('s.provider = :provider', { provider });
-  if ('sessionId' in where) query.andWhere('s.providerSessionId = :id', { id: where.sessionId });
-  else query.andWhere('s.providerPaymentIntentId = :id', { id: where.paymentIntentId });
-  return query.orderBy('s.id', 'ASC').getOne();
+  // Raw SQL: the first lookup of every checkout and payment event.
+  const [row] = await queryEntities(
+    manager,
+    CheckoutSessionEntity,
+    'sessionId' in where
+      ? `SELECT * FROM payment_checkout_session WHERE provider = $1 AND provider_session_id = $2
+          ORDER BY id FOR UPDATE`
+      : `SELECT * FROM payment_checkout_session WHERE provider = $1 AND provider_payment_intent_id = $2
+          ORDER BY id FOR UPDATE`,
+    [provider, 'sessionId' in where ? where.sessionId : where.paymentIntentId],
+  );
+  return row ?? null;
 }
 
 /**

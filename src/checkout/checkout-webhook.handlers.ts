@@ -21,6 +21,7 @@ import {
 } from '../ledger/subscription-links';
 import { CheckoutCompletedEvent, CheckoutExpiredEvent } from './checkout.events';
 import { CheckoutSessionEntity } from './entities/checkout-session.entity';
+import { entityFromRow } from '../database/entity-from-row';
 
 type SessionChange =
   | ChangeOf<'checkout.completed'>
@@ -103,29 +104,43 @@ export class CheckoutWebhookHandlers {
       customerRef,
     });
     const providerSubscriptionId = snapshot.subscriptionId ?? session.providerSubscriptionId;
-    await manager.update(CheckoutSessionEntity, session.id, {
-      status: decision.status,
-      paymentStatus: decision.paymentStatus,
-      providerUpdatedAt: decision.providerUpdatedAt,
-      providerPaymentIntentId: snapshot.paymentIntentId ?? session.providerPaymentIntentId,
-      providerSubscriptionId,
-      subscriptionId:
-        session.subscriptionId ??
-        (await subscriptionRowIdOf(manager, provider, providerSubscriptionId)),
-      transactionId: charge?.id ?? session.transactionId,
-      customerId: session.customerId ?? customer?.id ?? null,
-      externalRef: customerRef,
-      amountTotal: snapshot.amountTotal ?? session.amountTotal,
-      currency: snapshot.currency ?? session.currency,
-    });
+    const written = await manager
+      .createQueryBuilder()
+      .update(CheckoutSessionEntity)
+      .set({
+        status: decision.status,
+        paymentStatus: decision.paymentStatus,
+        providerUpdatedAt: decision.providerUpdatedAt,
+        providerPaymentIntentId: snapshot.paymentIntentId ?? session.providerPaymentIntentId,
+        providerSubscriptionId,
+        subscriptionId:
+          session.subscriptionId ??
+          (await subscriptionRowIdOf(manager, provider, providerSubscriptionId)),
+        transactionId: charge?.id ?? session.transactionId,
+        customerId: session.customerId ?? customer?.id ?? null,
+        externalRef: customerRef,
+        amountTotal: snapshot.amountTotal ?? session.amountTotal,
+        currency: snapshot.currency ?? session.currency,
+      })
+      .where('id = :id', { id: session.id })
+      .returning('*')
+      .execute();
     // Under the subscription's own lock, so a concurrent customer.subscription.created and this
     // completion cannot both miss each other's row.
-    await linkSessionToSubscription(manager, provider, {
+    const linked = await linkSessionToSubscription(manager, provider, {
       id: session.id,
       providerSubscriptionId,
       externalRef: customerRef,
     });
-    const updated = await manager.findOneByOrFail(CheckoutSessionEntity, { id: session.id });
+    // The row as the UPDATE returned it, unless the link changed it since.
+    const updated =
+      linked === null
+        ? entityFromRow(
+            manager,
+            CheckoutSessionEntity,
+            (written.raw as Record<string, unknown>[])[0],
+          )
+        : await manager.findOneByOrFail(CheckoutSessionEntity, { id: session.id });
     const base = {
       providerEventId: ctx.eventId,
       occurredAt: ctx.occurredAt,

@@ -1,5 +1,5 @@
-import type { EntityManager, FindOptionsWhere } from 'typeorm';
-import { entityFromRow } from '../database/entity-from-row';
+import type { EntityManager } from 'typeorm';
+import { entityFromRow, queryEntities } from '../database/entity-from-row';
 import { TransactionEntity } from '../transactions/entities/transaction.entity';
 import { RejectedEventError } from '../webhooks/webhook-handler.registry';
 import { chargeAfterRefunds } from './charge-totals';
@@ -22,20 +22,26 @@ export async function lockCharge(
   provider: string,
   keys: ChargeKeys,
 ): Promise<TransactionEntity | null> {
-  const query = manager
-    .getRepository(TransactionEntity)
-    .createQueryBuilder('t')
-    .setLock('pessimistic_write')
-    .where(`t.type = 'charge' AND t.provider = :provider`, { provider });
-  if (keys.chargeId) {
-    query.andWhere('(t.providerPaymentIntentId = :pi OR t.providerChargeId = :charge)', {
-      pi: keys.paymentIntentId,
-      charge: keys.chargeId,
-    });
-  } else {
-    query.andWhere('t.providerPaymentIntentId = :pi', { pi: keys.paymentIntentId });
-  }
-  return query.orderBy('t.id', 'ASC').getOne();
+  // Raw SQL: the hot path of every payment event (the query builder cost more than the lookup).
+  const [row] = keys.chargeId
+    ? await queryEntities(
+        manager,
+        TransactionEntity,
+        `SELECT * FROM payment_transaction
+          WHERE type = 'charge' AND provider = $1
+            AND (provider_payment_intent_id = $2 OR provider_charge_id = $3)
+          ORDER BY id FOR UPDATE`,
+        [provider, keys.paymentIntentId, keys.chargeId],
+      )
+    : await queryEntities(
+        manager,
+        TransactionEntity,
+        `SELECT * FROM payment_transaction
+          WHERE type = 'charge' AND provider = $1 AND provider_payment_intent_id = $2
+          ORDER BY id FOR UPDATE`,
+        [provider, keys.paymentIntentId],
+      );
+  return row ?? null;
 }
 
 /** Whether and how to write the row: the caller's ordering policy decides. */
@@ -139,19 +145,29 @@ export async function findCharge(
   provider: string,
   ids: { providerChargeId: string | null; providerPaymentIntentId: string | null },
 ): Promise<TransactionEntity | null> {
-  const where: FindOptionsWhere<TransactionEntity>[] = [];
-  if (ids.providerChargeId)
-    where.push({ provider, type: 'charge', providerChargeId: ids.providerChargeId });
-  if (ids.providerPaymentIntentId)
-    where.push({ provider, type: 'charge', providerPaymentIntentId: ids.providerPaymentIntentId });
-  if (where.length === 0) return null;
-  return manager.getRepository(TransactionEntity).findOne({ where, order: { id: 'ASC' } });
+  if (!ids.providerChargeId && !ids.providerPaymentIntentId) return null;
+  const [row] = await queryEntities(
+    manager,
+    TransactionEntity,
+    `SELECT * FROM payment_transaction
+      WHERE type = 'charge' AND provider = $1
+        AND (provider_charge_id = $2 OR provider_payment_intent_id = $3)
+      ORDER BY id LIMIT 1`,
+    [provider, ids.providerChargeId, ids.providerPaymentIntentId],
+  );
+  return row ?? null;
 }
 
 /** A money row by our id (no lock), or null. */
-export function transactionById(
+export async function transactionById(
   manager: EntityManager,
   id: number,
 ): Promise<TransactionEntity | null> {
-  return manager.getRepository(TransactionEntity).findOneBy({ id });
+  const [row] = await queryEntities(
+    manager,
+    TransactionEntity,
+    'SELECT * FROM payment_transaction WHERE id = $1',
+    [id],
+  );
+  return row ?? null;
 }

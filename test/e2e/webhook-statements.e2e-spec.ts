@@ -2,6 +2,8 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Client } from 'pg';
 import type { TransactionSucceededEvent } from '../../src/checkout/checkout.events';
 import { PaymentEvents } from '../../src/events/payment-events';
+import { CheckoutSessionEntity } from '../../src/checkout/entities/checkout-session.entity';
+import { toCheckoutSessionResource } from '../../src/checkout/checkout-session.resource';
 import { DisputeEntity } from '../../src/disputes/entities/dispute.entity';
 import { toDisputeResource } from '../../src/disputes/dispute.resource';
 import { SubscriptionEntity } from '../../src/subscriptions/entities/subscription.entity';
@@ -151,6 +153,43 @@ describe('statements per webhook event (e2e)', () => {
       'COMMIT',
     ]);
     await expectAnnouncedAsStored(paymentIntentId);
+  });
+
+  it('checkout.session.completed of an open checkout: the session updated is not read back', async () => {
+    const { sessionId, paymentIntentId } = await checkouts.create();
+    const event = stripeEvent(
+      'checkout.session.completed',
+      checkouts.completedSession(sessionId, paymentIntentId),
+    );
+    expect((await statementsOf(event.id, () => post(event))).map(kindOf)).toEqual([
+      'BEGIN',
+      'claim',
+      'SELECT payment_checkout_session',
+      'SELECT payment_transaction',
+      'INSERT payment_transaction',
+      'UPDATE payment_checkout_session', // returns the row the event announces
+      'outbox',
+      'COMMIT',
+    ]);
+    // The completion as announced carries the session and its charge exactly as the ORM loads them.
+    const charge = await t.dataSource
+      .getRepository(TransactionEntity)
+      .findOneByOrFail({ providerPaymentIntentId: paymentIntentId, type: 'charge' });
+    const session = await t.dataSource
+      .getRepository(CheckoutSessionEntity)
+      .findOneByOrFail({ providerSessionId: sessionId });
+    const [completed] = await t.dataSource.query<
+      { payload: { session: unknown; transaction: unknown } }[]
+    >(`SELECT payload FROM payment_outbox WHERE name = $1 AND provider_event_id = $2`, [
+      PaymentEvents.CHECKOUT_COMPLETED,
+      event.id,
+    ]);
+    expect(completed.payload.session).toEqual(
+      JSON.parse(JSON.stringify(toCheckoutSessionResource(session))),
+    );
+    expect(completed.payload.transaction).toEqual(
+      JSON.parse(JSON.stringify(toTransactionResource(charge))),
+    );
   });
 
   it('payment_intent.succeeded over the row its checkout made: one read of the refunds and one UPDATE', async () => {
