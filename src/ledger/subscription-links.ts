@@ -75,23 +75,56 @@ export async function linkSessionToSubscription(
   return row.id;
 }
 
-/** The first checkout session of a provider subscription (for the subscriptions feature), or null. */
-export async function sessionOfSubscription(
+/** The first checkout session of a provider subscription, as the subscription's handler needs it. */
+export interface SessionOfSubscription {
+  id: number;
+  externalRef: string | null;
+  subscriptionId: number | null;
+}
+
+/**
+ * For the subscriptions feature, under lockProviderSubscription: locks our subscription row of a
+ * provider subscription (the raw row, or null before its first event) and reads the first checkout
+ * session of that subscription, in one statement.
+ */
+export async function lockSubscriptionWithSession(
   manager: EntityManager,
   provider: string,
   providerSubscriptionId: string,
-): Promise<{ id: number; externalRef: string | null; subscriptionId: number | null } | null> {
-  const rows = await manager.query<
-    { id: number; external_ref: string | null; subscription_id: number | null }[]
+): Promise<{ row: Record<string, unknown> | null; session: SessionOfSubscription | null }> {
+  const [found] = await manager.query<
+    (Record<string, unknown> & {
+      id: number | null;
+      session_id: number | null;
+      session_external_ref: string | null;
+      session_subscription_id: number | null;
+    })[]
   >(
-    `SELECT id, external_ref, subscription_id FROM payment_checkout_session
-      WHERE provider = $1 AND provider_subscription_id = $2 ORDER BY id ASC LIMIT 1`,
+    `SELECT r.*, c.id AS session_id, c.external_ref AS session_external_ref,
+            c.subscription_id AS session_subscription_id
+       FROM (SELECT 1) one
+       LEFT JOIN LATERAL (
+         SELECT * FROM payment_subscription
+          WHERE provider = $1 AND provider_subscription_id = $2 FOR UPDATE
+       ) r ON true
+       LEFT JOIN LATERAL (
+         SELECT id, external_ref, subscription_id FROM payment_checkout_session
+          WHERE provider = $1 AND provider_subscription_id = $2 ORDER BY id ASC LIMIT 1
+       ) c ON true`,
     [provider, providerSubscriptionId],
   );
-  const row = rows[0];
-  return row
-    ? { id: row.id, externalRef: row.external_ref, subscriptionId: row.subscription_id }
-    : null;
+  return {
+    // The subscription's columns (the session's are named apart), or null when it has no row.
+    row: found?.id != null ? found : null,
+    session:
+      found?.session_id != null
+        ? {
+            id: found.session_id,
+            externalRef: found.session_external_ref,
+            subscriptionId: found.session_subscription_id,
+          }
+        : null,
+  };
 }
 
 /** Points a checkout session at our subscription row. */

@@ -5,7 +5,7 @@ import type { ChangeOf } from '../payment-provider/payment-provider.types';
 import {
   linkInvoiceChargesToSubscription,
   lockProviderSubscription,
-  sessionOfSubscription,
+  lockSubscriptionWithSession,
   setSessionSubscription,
 } from '../ledger/subscription-links';
 import type { WebhookContext } from '../webhooks/webhook-handler.registry';
@@ -41,15 +41,10 @@ export class SubscriptionSyncService {
       change.kind === 'subscription.deleted' ? 'deleted' : change.action;
     await lockProviderSubscription(manager, ctx.provider, snapshot.id);
 
-    const repository = manager.getRepository(SubscriptionEntity);
-    const row = await repository
-      .createQueryBuilder('s')
-      .setLock('pessimistic_write')
-      .where('s.provider = :provider AND s.provider_subscription_id = :id', {
-        provider: ctx.provider,
-        id: snapshot.id,
-      })
-      .getOne();
+    // The row (locked) and its checkout session, in one statement after the lock.
+    const found = await lockSubscriptionWithSession(manager, ctx.provider, snapshot.id);
+    const row = found.row ? entityFromRow(manager, SubscriptionEntity, found.row) : null;
+    const session = found.session;
     const decision = decideSubscriptionChange(row, {
       action,
       occurredAt: ctx.occurredAt,
@@ -60,7 +55,6 @@ export class SubscriptionSyncService {
     const customer = snapshot.customerId
       ? await this.customers.ensureFromProvider(manager, snapshot.customerId)
       : null;
-    const session = await sessionOfSubscription(manager, ctx.provider, snapshot.id);
     const values = {
       ...decision.fields,
       providerUpdatedAt: decision.providerUpdatedAt,

@@ -235,8 +235,7 @@ describe('statements per webhook event (e2e)', () => {
       'BEGIN',
       'claim',
       'SELECT ?', // pg_advisory_xact_lock of the provider subscription
-      'SELECT payment_subscription',
-      'SELECT payment_checkout_session',
+      'SELECT payment_subscription', // the row, locked, and its checkout session: one statement
       'INSERT payment_subscription',
       'UPDATE payment_transaction', // invoices' charges that came first get the link
       'outbox',
@@ -250,7 +249,6 @@ describe('statements per webhook event (e2e)', () => {
       'claim',
       'SELECT ?',
       'SELECT payment_subscription',
-      'SELECT payment_checkout_session',
       'UPDATE payment_subscription',
       'outbox',
       'COMMIT',
