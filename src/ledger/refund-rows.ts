@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { NotFoundError } from '../common/domain-error';
-import { entityFromRow } from '../database/entity-from-row';
+import { entityFromRow, queryEntities } from '../database/entity-from-row';
 import { TransactionEntity } from '../transactions/entities/transaction.entity';
 import { chargeAfterRefunds } from './charge-totals';
 
@@ -37,31 +37,33 @@ export async function lockChargeByProviderIds(
 ): Promise<TransactionEntity | null> {
   if (!ids.paymentIntentId && !ids.chargeId) return null;
   // One statement: the row of the payment intent first, else the row of the charge id.
-  return manager
-    .getRepository(TransactionEntity)
-    .createQueryBuilder('t')
-    .setLock('pessimistic_write')
-    .where(`t.provider = :provider AND t.type = 'charge'`, { provider })
-    .andWhere('(t.providerPaymentIntentId = :paymentIntentId OR t.providerChargeId = :chargeId)', {
-      paymentIntentId: ids.paymentIntentId ?? null,
-      chargeId: ids.chargeId ?? null,
-    })
-    .orderBy('CASE WHEN t.provider_payment_intent_id = :paymentIntentId THEN 0 ELSE 1 END', 'ASC')
-    .addOrderBy('t.id', 'ASC')
-    .limit(1)
-    .getOne();
+  const [row] = await queryEntities(
+    manager,
+    TransactionEntity,
+    `SELECT * FROM payment_transaction
+      WHERE provider = $1 AND type = 'charge'
+        AND (provider_payment_intent_id = $2 OR provider_charge_id = $3)
+      ORDER BY CASE WHEN provider_payment_intent_id = $2 THEN 0 ELSE 1 END, id
+      LIMIT 1 FOR UPDATE`,
+    [provider, ids.paymentIntentId ?? null, ids.chargeId ?? null],
+  );
+  return row ?? null;
 }
 
 /** Locks a refund row by its provider refund id. */
-export function lockRefundByProviderId(
+export async function lockRefundByProviderId(
   manager: EntityManager,
   provider: string,
   providerRefundId: string,
 ): Promise<TransactionEntity | null> {
-  return manager.findOne(TransactionEntity, {
-    where: { provider, type: 'refund', providerRefundId },
-    lock: { mode: 'pessimistic_write' },
-  });
+  const [row] = await queryEntities(
+    manager,
+    TransactionEntity,
+    `SELECT * FROM payment_transaction
+      WHERE provider = $1 AND type = 'refund' AND provider_refund_id = $2 FOR UPDATE`,
+    [provider, providerRefundId],
+  );
+  return row ?? null;
 }
 
 /** Locks a refund row by our id, when it is one (a webhook's refund_ref may name anything). */
@@ -109,10 +111,13 @@ export async function adoptOrphanRefunds(
 
 /** The refund rows of a charge, oldest first. */
 export function refundsOf(manager: EntityManager, chargeId: number): Promise<TransactionEntity[]> {
-  return manager.find(TransactionEntity, {
-    where: { parentTransactionId: chargeId, type: 'refund' },
-    order: { id: 'ASC' },
-  });
+  return queryEntities(
+    manager,
+    TransactionEntity,
+    `SELECT * FROM payment_transaction
+      WHERE parent_transaction_id = $1 AND type = 'refund' ORDER BY id`,
+    [chargeId],
+  );
 }
 
 /**
