@@ -243,6 +243,7 @@ export class PaymentModule implements NestModule {
                 url: resolved.databaseUrl ?? dataSource.url,
                 migrationsRun: resolved.config.migrationsRun,
                 preparedStatements: resolved.config.databasePreparedStatements,
+                batchTransactions: resolved.config.databaseBatchTransactions,
               }),
             }),
           ]

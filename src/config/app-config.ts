@@ -36,6 +36,8 @@ export interface AppConfig {
   migrationsRun: boolean;
   /** The service's own pool runs its statements prepared (DATABASE_PREPARED_STATEMENTS). */
   databasePreparedStatements: boolean;
+  /** BEGIN / COMMIT share a round trip with a statement (see database/prepared-statements.ts). */
+  databaseBatchTransactions: boolean;
   paymentProvider: ProviderName;
   stripe?: StripeConfig;
   sandbox: SandboxConfig;
@@ -292,6 +294,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dataDir: path.resolve(value('DATA_DIR') ?? './.data'),
     migrationsRun: boolean('MIGRATIONS_RUN', true),
     databasePreparedStatements: boolean('DATABASE_PREPARED_STATEMENTS', true),
+    databaseBatchTransactions: boolean('DATABASE_BATCH_TRANSACTIONS', true),
     paymentProvider,
     stripe,
     sandbox: {

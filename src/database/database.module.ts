@@ -1,8 +1,10 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { pendingMigrations, runMigrationsLocked } from './migrations-runner';
+import { resetTransactionBoundaries } from './prepared-statements';
 import { typeOrmOptions } from './typeorm-options';
 
 /**
@@ -23,6 +25,7 @@ export class DatabaseModule {
     url: string;
     migrationsRun: boolean;
     preparedStatements?: boolean;
+    batchTransactions?: boolean;
   }): DynamicModule {
     return DatabaseModule.forRootAsync({ inject: [], useFactory: () => options });
   }
@@ -34,9 +37,15 @@ export class DatabaseModule {
       url: string;
       migrationsRun: boolean;
       preparedStatements?: boolean;
+      batchTransactions?: boolean;
     };
   }): DynamicModule {
-    let options: { url: string; migrationsRun: boolean; preparedStatements?: boolean };
+    let options: {
+      url: string;
+      migrationsRun: boolean;
+      preparedStatements?: boolean;
+      batchTransactions?: boolean;
+    };
     return {
       module: DatabaseModule,
       imports: [
@@ -59,6 +68,11 @@ export class DatabaseModule {
             const dataSource = await new DataSource(
               dataSourceOptions as DataSourceOptions,
             ).initialize();
+            // A transaction boundary left pending by a client's last user never reaches the next.
+            (dataSource.driver as unknown as { master: Pool }).master.on(
+              'acquire',
+              resetTransactionBoundaries,
+            );
             try {
               await prepareSchema(dataSource, options.migrationsRun);
             } catch (error) {

@@ -1,19 +1,25 @@
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
-import { PreparingClient } from './prepared-statements';
+import { serviceClientClass } from './prepared-statements';
 
 /** The service's own migrations table (a host's data source keeps its own beside it). */
 export const PAYMENT_MIGRATIONS_TABLE = 'payment_migrations';
 
 /**
  * The options shared by the app, the CLI and the migration tooling. `preparedStatements`:
- * the service's own pool runs its statements prepared (DATABASE_PREPARED_STATEMENTS).
+ * the service's own pool runs its statements prepared (DATABASE_PREPARED_STATEMENTS);
+ * `batchTransactions`: BEGIN and COMMIT share a round trip with a statement
+ * (DATABASE_BATCH_TRANSACTIONS). See prepared-statements.ts.
  */
 export function typeOrmOptions(
   url: string,
-  options: { preparedStatements?: boolean } = {},
+  options: { preparedStatements?: boolean; batchTransactions?: boolean } = {},
 ): DataSourceOptions {
+  const Client = serviceClientClass({
+    preparedStatements: options.preparedStatements ?? false,
+    batchTransactions: options.batchTransactions ?? false,
+  });
   return {
     type: 'postgres',
     url,
@@ -26,7 +32,7 @@ export function typeOrmOptions(
     extra: {
       max: 20,
       application_name: 'payment-service',
-      ...(options.preparedStatements ? { Client: PreparingClient } : {}),
+      ...(Client ? { Client } : {}),
     },
   };
 }

@@ -1,6 +1,7 @@
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectPaymentDataSource } from '../database/payment-data-source';
+import { commitWithNextStatement } from '../database/prepared-statements';
 import { DataSource, type EntityManager } from 'typeorm';
 import { JOB_SCHEMA } from './job-engine';
 import { aggregateOf, type DomainEvent, type PaymentEventMap } from './payment-event-map';
@@ -67,7 +68,17 @@ export class EventOutbox implements BeforeApplicationShutdown {
    * Writes the events inside `manager`'s open transaction; they and their deliveries exist
    * if and only if it commits. Pass the result to `publishCommitted` after the commit.
    */
-  async record(manager: EntityManager, events: readonly DomainEvent[]): Promise<RecordedEvents> {
+  async record(
+    manager: EntityManager,
+    events: readonly DomainEvent[],
+    options: {
+      /**
+       * This is the transaction's last statement: its COMMIT goes in the same round trip
+       * (commitWithNextStatement) and the caller returns from the transaction right after.
+       */
+      last?: boolean;
+    } = {},
+  ): Promise<RecordedEvents> {
     if (events.length === 0) return NOTHING_RECORDED;
     if (!manager.queryRunner?.isTransactionActive)
       throw new Error('EventOutbox.record needs an open transaction');
@@ -82,6 +93,7 @@ export class EventOutbox implements BeforeApplicationShutdown {
       };
     });
     const { listeners, events: subscribed } = this.listeners.subscriptions();
+    if (options.last) commitWithNextStatement(manager);
     const written = await manager.query<{ shard: number }[]>(
       `WITH input AS (
          SELECT ord, e->>'name' AS name, e->>'aggregate_type' AS aggregate_type,
@@ -196,7 +208,7 @@ export class EventOutbox implements BeforeApplicationShutdown {
     const result = await this.dataSource.transaction(async (manager) => {
       events.length = 0;
       const value = await work(manager, emit);
-      recorded = await this.record(manager, events);
+      recorded = await this.record(manager, events, { last: true });
       return value;
     });
     this.publishCommitted(recorded);

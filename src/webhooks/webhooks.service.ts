@@ -353,7 +353,8 @@ export class WebhooksService {
           rerun: !claimed.inserted,
           emit: (name, payload) => pending.push({ name, payload }),
         });
-        recorded = await this.outbox.record(manager, pending);
+        // The transaction's last statement: its COMMIT goes with it.
+        recorded = await this.outbox.record(manager, pending, { last: true });
         return true;
       });
     try {
