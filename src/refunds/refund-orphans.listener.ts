@@ -3,7 +3,7 @@ import { InjectPaymentDataSource } from '../database/payment-data-source';
 import { DataSource } from 'typeorm';
 import { OnPaymentEvent } from '../events/on-payment-event.decorator';
 import { PaymentEvents } from '../events/payment-events';
-import { findCharge, transactionById } from '../ledger/charge-rows';
+import { findCharge } from '../ledger/charge-rows';
 import {
   adoptOrphanRefunds,
   lockChargeByProviderIds,
@@ -18,15 +18,24 @@ interface TransactionEventLike {
 }
 
 /**
- * Whether refunds are waiting (kept with parent null) for the charge of provider $1, payment
- * intent $2, charge id $3: each id one lookup of its own index (ix_payment_transaction_orphan_refunds,
+ * Whether refunds are waiting (kept with parent null) for the charge row $1, in one read: the
+ * charge's provider, payment intent and charge id are read first (InitPlans) and each id is one
+ * lookup of its own index (ix_payment_transaction_orphan_refunds,
  * ix_payment_transaction_orphan_refunds_charge). Values, not a join to the charge row: joined,
- * stale statistics made the planner walk every orphan refund.
+ * stale statistics made the planner walk every orphan refund. False when $1 is not a charge.
  */
-export const ORPHAN_REFUNDS_WAITING_SQL = `SELECT EXISTS (
+export const ORPHAN_REFUNDS_WAITING_SQL = `WITH t AS MATERIALIZED (
+    SELECT provider, provider_payment_intent_id, provider_charge_id FROM payment_transaction
+     WHERE id = $1 AND type = 'charge')
+  SELECT EXISTS (
     SELECT 1 FROM payment_transaction
-     WHERE type = 'refund' AND parent_transaction_id IS NULL AND provider = $1
-       AND (provider_payment_intent_id = $2 OR provider_charge_id = $3)) AS waiting`;
+     WHERE type = 'refund' AND parent_transaction_id IS NULL
+       AND provider = (SELECT provider FROM t)
+       AND (provider_payment_intent_id = (SELECT provider_payment_intent_id FROM t)
+            OR provider_charge_id = (SELECT provider_charge_id FROM t))) AS waiting`;
+
+/** Row ids are PostgreSQL integers. */
+const MAX_ROW_ID = 2_147_483_647;
 
 /**
  * Links refunds that arrived before their charge row (kept with parent null)
@@ -77,13 +86,12 @@ export class RefundOrphansListener {
   }
 
   private async adoptInto(chargeId: unknown): Promise<void> {
-    if (typeof chargeId !== 'number') return;
-    const charge = await transactionById(this.dataSource.manager, chargeId);
-    if (!charge || charge.type !== 'charge') return;
-    // Nearly every payment has no refund waiting for it: a cheap look first.
+    if (typeof chargeId !== 'number' || !Number.isSafeInteger(chargeId)) return;
+    if (chargeId < 1 || chargeId > MAX_ROW_ID) return;
+    // Nearly every payment has no refund waiting for it: one cheap read says so.
     const [{ waiting }] = await this.dataSource.query<{ waiting: boolean }[]>(
       ORPHAN_REFUNDS_WAITING_SQL,
-      [charge.provider, charge.providerPaymentIntentId, charge.providerChargeId],
+      [chargeId],
     );
     if (!waiting) return;
     await this.dataSource.transaction(async (manager) => {

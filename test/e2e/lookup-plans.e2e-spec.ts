@@ -45,11 +45,14 @@ describe('plans of the per-event lookups (e2e)', () => {
     );
     // (Analysed: unlike the claim above, the orphans are a long-lived set the statistics know.)
     await t.dataSource.query('ANALYZE payment_transaction');
-    const plan = await executedPlan(t.dataSource, ORPHAN_REFUNDS_WAITING_SQL, [
-      'stripe',
-      'pi_plan_new',
-      'ch_plan_new',
-    ]);
+    // The new charge the check runs for.
+    const [charge] = await t.dataSource.query<{ id: number }[]>(
+      `INSERT INTO payment_transaction
+         (provider, type, status, amount, currency, provider_payment_intent_id, provider_charge_id)
+       VALUES ('stripe', 'charge', 'succeeded', 100, 'usd', 'pi_plan_new', 'ch_plan_new')
+       RETURNING id`,
+    );
+    const plan = await executedPlan(t.dataSource, ORPHAN_REFUNDS_WAITING_SQL, [charge.id]);
     expect(rowsRead(plan, 'payment_transaction')).toBeLessThanOrEqual(10);
   });
 });
