@@ -5,7 +5,6 @@ import { EventOutbox, type EmitEvent } from '../events/event-outbox';
 import { PaymentEvents } from '../events/payment-events';
 import { TransactionEntity } from '../transactions/entities/transaction.entity';
 import { toTransactionResource } from '../transactions/transaction.resource';
-import { findCharge } from '../ledger/charge-rows';
 import { toDisputeResource } from './dispute.resource';
 import { DisputeUpdatedEvent } from './disputes.events';
 import { DisputeEntity } from './entities/dispute.entity';
@@ -46,6 +45,22 @@ export const DISPUTES_WAITING_SQL = `WITH ${CHARGE}
     SELECT 1 FROM payment_dispute d WHERE ${DISPUTES_OF_CHARGE} AND d.transaction_id IS NULL
   ) AS waiting`;
 
+/**
+ * The charge row id of dispute $1 if the dispute is still unlinked and its charge is recorded
+ * (else null): the dispute's ids first (InitPlans), then each looked up by its own unique index.
+ */
+export const CHARGE_OF_UNLINKED_DISPUTE_SQL = `WITH d AS MATERIALIZED (
+    SELECT provider, provider_charge_id, provider_payment_intent_id FROM payment_dispute
+     WHERE id = $1 AND transaction_id IS NULL)
+  SELECT min(id) AS id FROM (
+    SELECT id FROM payment_transaction
+     WHERE type = 'charge' AND provider = (SELECT provider FROM d)
+       AND provider_charge_id = (SELECT provider_charge_id FROM d)
+    UNION ALL
+    SELECT id FROM payment_transaction
+     WHERE type = 'charge' AND provider = (SELECT provider FROM d)
+       AND provider_payment_intent_id = (SELECT provider_payment_intent_id FROM d)) c`;
+
 /** Links the unlinked disputes of charge $1. */
 export const LINK_TRANSACTION_SQL = `WITH ${CHARGE}
   UPDATE payment_dispute d SET ${SET_LINK} FROM t
@@ -81,9 +96,10 @@ export class DisputeLinker {
 
   /** Links one dispute if its charge is recorded by now (the re-check after the dispute's own commit). */
   async linkDispute(disputeId: number, cause: LinkCause): Promise<number> {
-    const dispute = await this.dataSource.getRepository(DisputeEntity).findOneBy({ id: disputeId });
-    if (!dispute || dispute.transactionId !== null) return 0;
-    const charge = await findCharge(this.dataSource.manager, dispute.provider, dispute);
+    // One read: nearly always the charge is not recorded (or the dispute got linked meanwhile).
+    const [charge] = await this.dataSource.query<{ id: number }[]>(CHARGE_OF_UNLINKED_DISPUTE_SQL, [
+      disputeId,
+    ]);
     if (!charge) return 0;
     return this.linkTransaction(charge.id, cause);
   }

@@ -3,6 +3,7 @@ import { entityFromRow, queryEntities } from '../database/entity-from-row';
 import { TransactionEntity } from '../transactions/entities/transaction.entity';
 import { RejectedEventError } from '../webhooks/webhook-handler.registry';
 import { chargeAfterRefunds } from './charge-totals';
+import { FIND_CHARGE_SQL, LOCK_CHARGE_SQL } from './charge-lookups';
 import { refundsOf } from './refund-rows';
 
 /*
@@ -23,24 +24,11 @@ export async function lockCharge(
   keys: ChargeKeys,
 ): Promise<TransactionEntity | null> {
   // Raw SQL: the hot path of every payment event (the query builder cost more than the lookup).
-  const [row] = keys.chargeId
-    ? await queryEntities(
-        manager,
-        TransactionEntity,
-        `SELECT * FROM payment_transaction
-          WHERE type = 'charge' AND provider = $1
-            AND (provider_payment_intent_id = $2 OR provider_charge_id = $3)
-          ORDER BY id FOR UPDATE`,
-        [provider, keys.paymentIntentId, keys.chargeId],
-      )
-    : await queryEntities(
-        manager,
-        TransactionEntity,
-        `SELECT * FROM payment_transaction
-          WHERE type = 'charge' AND provider = $1 AND provider_payment_intent_id = $2
-          ORDER BY id FOR UPDATE`,
-        [provider, keys.paymentIntentId],
-      );
+  const [row] = await queryEntities(manager, TransactionEntity, LOCK_CHARGE_SQL, [
+    provider,
+    keys.paymentIntentId,
+    keys.chargeId ?? null,
+  ]);
   return row ?? null;
 }
 
@@ -146,15 +134,11 @@ export async function findCharge(
   ids: { providerChargeId: string | null; providerPaymentIntentId: string | null },
 ): Promise<TransactionEntity | null> {
   if (!ids.providerChargeId && !ids.providerPaymentIntentId) return null;
-  const [row] = await queryEntities(
-    manager,
-    TransactionEntity,
-    `SELECT * FROM payment_transaction
-      WHERE type = 'charge' AND provider = $1
-        AND (provider_charge_id = $2 OR provider_payment_intent_id = $3)
-      ORDER BY id LIMIT 1`,
-    [provider, ids.providerChargeId, ids.providerPaymentIntentId],
-  );
+  const [row] = await queryEntities(manager, TransactionEntity, FIND_CHARGE_SQL, [
+    provider,
+    ids.providerPaymentIntentId,
+    ids.providerChargeId,
+  ]);
   return row ?? null;
 }
 

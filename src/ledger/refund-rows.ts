@@ -3,6 +3,7 @@ import { NotFoundError } from '../common/domain-error';
 import { entityFromRow, queryEntities } from '../database/entity-from-row';
 import { TransactionEntity } from '../transactions/entities/transaction.entity';
 import { chargeAfterRefunds } from './charge-totals';
+import { LOCK_CHARGE_PREFER_INTENT_SQL } from './charge-lookups';
 
 /*
  * The database side of refunds, shared by the API flow and the webhook
@@ -37,16 +38,11 @@ export async function lockChargeByProviderIds(
 ): Promise<TransactionEntity | null> {
   if (!ids.paymentIntentId && !ids.chargeId) return null;
   // One statement: the row of the payment intent first, else the row of the charge id.
-  const [row] = await queryEntities(
-    manager,
-    TransactionEntity,
-    `SELECT * FROM payment_transaction
-      WHERE provider = $1 AND type = 'charge'
-        AND (provider_payment_intent_id = $2 OR provider_charge_id = $3)
-      ORDER BY CASE WHEN provider_payment_intent_id = $2 THEN 0 ELSE 1 END, id
-      LIMIT 1 FOR UPDATE`,
-    [provider, ids.paymentIntentId ?? null, ids.chargeId ?? null],
-  );
+  const [row] = await queryEntities(manager, TransactionEntity, LOCK_CHARGE_PREFER_INTENT_SQL, [
+    provider,
+    ids.paymentIntentId ?? null,
+    ids.chargeId ?? null,
+  ]);
   return row ?? null;
 }
 
