@@ -172,8 +172,18 @@ abstract class ServiceClient extends Client {
       typeof config !== 'string' ||
       typeof values === 'function' ||
       callback !== undefined
-    )
+    ) {
+      // A call that cannot carry it (callback style, a query object: not what TypeORM sends):
+      // a pending BEGIN goes first on its own, in order.
+      if (this.beginPending) {
+        this.beginPending = false;
+        // Its failure would be the connection's, which the call behind it meets too.
+        (this.send('START TRANSACTION', undefined, undefined) as Promise<unknown>).catch(
+          () => undefined,
+        );
+      }
       return this.send(config, values, callback);
+    }
     const plain = values === undefined || (Array.isArray(values) && values.length === 0);
     if (plain && BEGIN.test(config) && !this.beginPending) {
       this.committedAhead = false;

@@ -205,6 +205,25 @@ describe('transaction boundaries batched with statements on the service pool (e2
     expect(await ids()).toEqual([5]);
   });
 
+  it('a pending BEGIN goes first on its own before a call that cannot carry it (callback style)', async () => {
+    const runner = t.dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      const client = (runner as unknown as { databaseConnection: Client }).databaseConnection;
+      await new Promise<void>((resolve, reject) =>
+        client.query(`INSERT INTO ${table} (id) VALUES ($1)`, [7], (error) =>
+          error ? reject(error) : resolve(),
+        ),
+      );
+      expect(await idle(runner)).toBe(false); // inside the transaction
+      await runner.rollbackTransaction();
+    } finally {
+      await runner.release();
+    }
+    expect(exchanges.slice(0, 2)).toEqual([['START TRANSACTION'], ['INSERT INTO']]);
+    expect(await ids()).toEqual([]);
+  });
+
   it('with DATABASE_BATCH_TRANSACTIONS=false BEGIN and COMMIT are statements of their own', async () => {
     await off.dataSource.transaction(async (manager) => {
       await manager.query(`INSERT INTO ${table} (id) VALUES ($1)`, [1]);
