@@ -132,9 +132,13 @@ export function serviceClientClass(options: ServiceClientOptions): typeof Client
  * data source, DATABASE_BATCH_TRANSACTIONS=false): TypeORM commits as usual.
  */
 export function commitWithNextStatement(manager: EntityManager): void {
-  const client = (manager.queryRunner as { databaseConnection?: unknown } | undefined)
-    ?.databaseConnection;
-  if (client instanceof ServiceClient) client.commitWithNextStatement();
+  const runner = manager.queryRunner as
+    { databaseConnection?: unknown; transactionDepth?: number } | undefined;
+  // Only the outermost transaction: inside a nested one (a savepoint) the COMMIT would end the
+  // enclosing transaction early.
+  if (runner?.transactionDepth !== 1) return;
+  if (runner.databaseConnection instanceof ServiceClient)
+    runner.databaseConnection.commitWithNextStatement();
 }
 
 /**

@@ -179,6 +179,22 @@ describe('transaction boundaries batched with statements on the service pool (e2
     expect(await ids()).toEqual([11, 12, 13, 14]);
   });
 
+  it('in a nested transaction (a savepoint) a statement marked last does not end the enclosing one', async () => {
+    await t.dataSource.transaction(async (outer) => {
+      await outer.query(`INSERT INTO ${table} (id) VALUES ($1)`, [1]);
+      await outer.transaction(async (inner) => {
+        commitWithNextStatement(inner);
+        await inner.query(`INSERT INTO ${table} (id) VALUES ($1)`, [2]);
+      });
+      expect(await ids()).toEqual([]); // nothing committed yet
+      await outer.query(`INSERT INTO ${table} (id) VALUES ($1)`, [3]);
+    });
+    expect(exchanges.some((exchange) => exchange.includes('COMMIT') && exchange.length > 1)).toBe(
+      false,
+    );
+    expect(await ids()).toEqual([1, 2, 3]);
+  });
+
   it('a transaction that runs no statement sends nothing', async () => {
     await t.dataSource.transaction(async () => undefined);
     await expect(
