@@ -36,7 +36,7 @@ export interface AppConfig {
   migrationsRun: boolean;
   /** The service's own pool runs its statements prepared (DATABASE_PREPARED_STATEMENTS). */
   databasePreparedStatements: boolean;
-  /** BEGIN / COMMIT share a round trip with a statement (see database/prepared-statements.ts). */
+  /** BEGIN / COMMIT share a round trip with a statement (see database/service-pg-client.ts). */
   databaseBatchTransactions: boolean;
   paymentProvider: ProviderName;
   stripe?: StripeConfig;

@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { pendingMigrations, runMigrationsLocked } from './migrations-runner';
-import { resetTransactionBoundaries } from './prepared-statements';
+import { resetTransactionBoundaries } from './service-pg-client';
 import { typeOrmOptions } from './typeorm-options';
 
 /**

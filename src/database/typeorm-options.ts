@@ -1,7 +1,7 @@
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
-import { serviceClientClass } from './prepared-statements';
+import { serviceClientClass } from './service-pg-client';
 
 /** The service's own migrations table (a host's data source keeps its own beside it). */
 export const PAYMENT_MIGRATIONS_TABLE = 'payment_migrations';
@@ -10,7 +10,7 @@ export const PAYMENT_MIGRATIONS_TABLE = 'payment_migrations';
  * The options shared by the app, the CLI and the migration tooling. `preparedStatements`:
  * the service's own pool runs its statements prepared (DATABASE_PREPARED_STATEMENTS);
  * `batchTransactions`: BEGIN and COMMIT share a round trip with a statement
- * (DATABASE_BATCH_TRANSACTIONS). See prepared-statements.ts.
+ * (DATABASE_BATCH_TRANSACTIONS). See service-pg-client.ts.
  */
 export function typeOrmOptions(
   url: string,

@@ -1,7 +1,7 @@
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectPaymentDataSource } from '../database/payment-data-source';
-import { commitWithNextStatement } from '../database/prepared-statements';
+import { commitWithNextStatement } from '../database/service-pg-client';
 import { DataSource, type EntityManager } from 'typeorm';
 import { JOB_SCHEMA } from './job-engine';
 import { aggregateOf, type DomainEvent, type PaymentEventMap } from './payment-event-map';

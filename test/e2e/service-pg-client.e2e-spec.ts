@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import type { QueryRunner } from 'typeorm';
-import { commitWithNextStatement } from '../../src/database/prepared-statements';
+import { commitWithNextStatement } from '../../src/database/service-pg-client';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 /**
