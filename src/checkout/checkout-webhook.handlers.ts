@@ -21,7 +21,7 @@ import {
 } from '../ledger/subscription-links';
 import { CheckoutCompletedEvent, CheckoutExpiredEvent } from './checkout.events';
 import { CheckoutSessionEntity } from './entities/checkout-session.entity';
-import { entityFromRow } from '../database/entity-from-row';
+import { entityFromRow, updateReturning } from '../database/entity-from-row';
 
 type SessionChange =
   | ChangeOf<'checkout.completed'>
@@ -104,27 +104,21 @@ export class CheckoutWebhookHandlers {
       customerRef,
     });
     const providerSubscriptionId = snapshot.subscriptionId ?? session.providerSubscriptionId;
-    const written = await manager
-      .createQueryBuilder()
-      .update(CheckoutSessionEntity)
-      .set({
-        status: decision.status,
-        paymentStatus: decision.paymentStatus,
-        providerUpdatedAt: decision.providerUpdatedAt,
-        providerPaymentIntentId: snapshot.paymentIntentId ?? session.providerPaymentIntentId,
-        providerSubscriptionId,
-        subscriptionId:
-          session.subscriptionId ??
-          (await subscriptionRowIdOf(manager, provider, providerSubscriptionId)),
-        transactionId: charge?.id ?? session.transactionId,
-        customerId: session.customerId ?? customer?.id ?? null,
-        externalRef: customerRef,
-        amountTotal: snapshot.amountTotal ?? session.amountTotal,
-        currency: snapshot.currency ?? session.currency,
-      })
-      .where('id = :id', { id: session.id })
-      .returning('*')
-      .execute();
+    const written = await updateReturning(manager, CheckoutSessionEntity, session.id, {
+      status: decision.status,
+      paymentStatus: decision.paymentStatus,
+      providerUpdatedAt: decision.providerUpdatedAt,
+      providerPaymentIntentId: snapshot.paymentIntentId ?? session.providerPaymentIntentId,
+      providerSubscriptionId,
+      subscriptionId:
+        session.subscriptionId ??
+        (await subscriptionRowIdOf(manager, provider, providerSubscriptionId)),
+      transactionId: charge?.id ?? session.transactionId,
+      customerId: session.customerId ?? customer?.id ?? null,
+      externalRef: customerRef,
+      amountTotal: snapshot.amountTotal ?? session.amountTotal,
+      currency: snapshot.currency ?? session.currency,
+    });
     // Under the subscription's own lock, so a concurrent customer.subscription.created and this
     // completion cannot both miss each other's row.
     const linked = await linkSessionToSubscription(manager, provider, {
@@ -134,12 +128,8 @@ export class CheckoutWebhookHandlers {
     });
     // The row as the UPDATE returned it, unless the link changed it since.
     const updated =
-      linked === null
-        ? entityFromRow(
-            manager,
-            CheckoutSessionEntity,
-            (written.raw as Record<string, unknown>[])[0],
-          )
+      linked === null && written !== undefined
+        ? entityFromRow(manager, CheckoutSessionEntity, written)
         : await manager.findOneByOrFail(CheckoutSessionEntity, { id: session.id });
     const base = {
       providerEventId: ctx.eventId,

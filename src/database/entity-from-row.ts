@@ -1,4 +1,5 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 
 /**
  * An entity as the ORM loads it (`findOneBy`), from a row a statement returned (`SELECT *`,
@@ -24,9 +25,9 @@ export function entityFromRow<T extends ObjectLiteral>(
 }
 
 /**
- * Runs one statement that returns whole rows of `target`'s table (`SELECT t.* … FOR UPDATE`,
- * `UPDATE … RETURNING *`) and hydrates them as the ORM would: raw SQL where the query builder's
- * cost shows, entities as everywhere else.
+ * Runs one SELECT that returns whole rows of `target`'s table (`SELECT * … FOR UPDATE`) and
+ * hydrates them as the ORM would: raw SQL where the query builder's cost shows on the webhook
+ * hot path, entities as everywhere else.
  */
 export async function queryEntities<T extends ObjectLiteral>(
   manager: EntityManager,
@@ -35,16 +36,26 @@ export async function queryEntities<T extends ObjectLiteral>(
   parameters: unknown[],
 ): Promise<T[]> {
   const rows = await manager.query<Record<string, unknown>[]>(sql, parameters);
-  // UPDATE … RETURNING comes back as [rows, affected] from TypeORM's PostgreSQL driver.
-  const list = isUpdateResult(rows) ? rows[0] : rows;
-  return list.map((row) => entityFromRow(manager, target, row));
+  return rows.map((row) => entityFromRow(manager, target, row));
 }
 
-function isUpdateResult(rows: unknown): rows is [Record<string, unknown>[], number] {
-  return (
-    Array.isArray(rows) &&
-    rows.length === 2 &&
-    Array.isArray(rows[0]) &&
-    typeof rows[1] === 'number'
-  );
+/**
+ * Updates the row `id` of `target`'s table with `values` (mapped by the ORM, as `update` does)
+ * and returns it as stored (`RETURNING *`, raw: for `entityFromRow`), or undefined when there is
+ * no such row. Spares the SELECT that would read it back.
+ */
+export async function updateReturning<T extends ObjectLiteral>(
+  manager: EntityManager,
+  target: EntityTarget<T>,
+  id: number,
+  values: QueryDeepPartialEntity<T>,
+): Promise<Record<string, unknown> | undefined> {
+  const updated = await manager
+    .createQueryBuilder()
+    .update(target)
+    .set(values)
+    .where('id = :id', { id })
+    .returning('*')
+    .execute();
+  return (updated.raw as Record<string, unknown>[])[0];
 }

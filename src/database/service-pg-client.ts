@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Client, Query, type QueryConfig } from 'pg';
+import { Client, type ClientConfig, Query, type QueryConfig } from 'pg';
 import type { EntityManager } from 'typeorm';
 
 /*
@@ -113,16 +113,13 @@ export interface ServiceClientOptions {
 }
 
 /**
- * The client class for the options (`extra.Client` of the service's own data source), or none
- * when both are off (pg's own).
+ * The `extra` options of the service's own data source for these options: the client class and
+ * its settings (pg's pool hands its options to every client it creates), or none when both are
+ * off (pg's own client).
  */
-export function serviceClientClass(options: ServiceClientOptions): typeof Client | undefined {
-  if (!options.preparedStatements && !options.batchTransactions) return undefined;
-  return options.preparedStatements
-    ? options.batchTransactions
-      ? PreparingBatchingClient
-      : PreparingClient
-    : BatchingClient;
+export function serviceClientExtra(options: ServiceClientOptions): Record<string, unknown> {
+  if (!options.preparedStatements && !options.batchTransactions) return {};
+  return { Client: ServiceClient, serviceClient: options };
 }
 
 /**
@@ -149,9 +146,9 @@ export function resetTransactionBoundaries(client: unknown): void {
   if (client instanceof ServiceClient) client.resetTransactionBoundaries();
 }
 
-abstract class ServiceClient extends Client {
-  protected abstract readonly prepares: boolean;
-  protected abstract readonly batches: boolean;
+class ServiceClient extends Client {
+  private readonly prepares: boolean;
+  private readonly batches: boolean;
   private readonly prepared = new Set<string>();
   /** TypeORM's START TRANSACTION, not sent yet: it goes in front of the next statement. */
   private beginPending = false;
@@ -159,6 +156,12 @@ abstract class ServiceClient extends Client {
   private commitNext = false;
   /** The transaction was committed with its last statement: TypeORM's COMMIT is answered here. */
   private committedAhead = false;
+
+  constructor(config: ClientConfig & { serviceClient?: ServiceClientOptions }) {
+    super(config);
+    this.prepares = config.serviceClient?.preparedStatements ?? false;
+    this.batches = config.serviceClient?.batchTransactions ?? false;
+  }
 
   commitWithNextStatement(): void {
     if (this.batches) this.commitNext = true;
@@ -269,22 +272,4 @@ abstract class ServiceClient extends Client {
     const connection = (this as unknown as { connection: WireConnection }).connection;
     return connection.parsedStatements[name] !== undefined;
   }
-}
-
-/** DATABASE_PREPARED_STATEMENTS only. */
-export class PreparingClient extends ServiceClient {
-  protected readonly prepares = true;
-  protected readonly batches = false;
-}
-
-/** DATABASE_BATCH_TRANSACTIONS only. */
-export class BatchingClient extends ServiceClient {
-  protected readonly prepares = false;
-  protected readonly batches = true;
-}
-
-/** Both (the default). */
-export class PreparingBatchingClient extends ServiceClient {
-  protected readonly prepares = true;
-  protected readonly batches = true;
 }

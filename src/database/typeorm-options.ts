@@ -1,7 +1,7 @@
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
-import { serviceClientClass } from './service-pg-client';
+import { serviceClientExtra } from './service-pg-client';
 
 /** The service's own migrations table (a host's data source keeps its own beside it). */
 export const PAYMENT_MIGRATIONS_TABLE = 'payment_migrations';
@@ -16,10 +16,6 @@ export function typeOrmOptions(
   url: string,
   options: { preparedStatements?: boolean; batchTransactions?: boolean } = {},
 ): DataSourceOptions {
-  const Client = serviceClientClass({
-    preparedStatements: options.preparedStatements ?? false,
-    batchTransactions: options.batchTransactions ?? false,
-  });
   return {
     type: 'postgres',
     url,
@@ -32,7 +28,10 @@ export function typeOrmOptions(
     extra: {
       max: 20,
       application_name: 'payment-service',
-      ...(Client ? { Client } : {}),
+      ...serviceClientExtra({
+        preparedStatements: options.preparedStatements ?? false,
+        batchTransactions: options.batchTransactions ?? false,
+      }),
     },
   };
 }

@@ -5,6 +5,7 @@ import { EventOutbox, type EmitEvent } from '../events/event-outbox';
 import { PaymentEvents } from '../events/payment-events';
 import { TransactionEntity } from '../transactions/entities/transaction.entity';
 import { toTransactionResource } from '../transactions/transaction.resource';
+import { chargeIdsOf } from '../ledger/charge-lookups';
 import { toDisputeResource } from './dispute.resource';
 import { DisputeUpdatedEvent } from './disputes.events';
 import { DisputeEntity } from './entities/dispute.entity';
@@ -52,14 +53,11 @@ export const DISPUTES_WAITING_SQL = `WITH ${CHARGE}
 export const CHARGE_OF_UNLINKED_DISPUTE_SQL = `WITH d AS MATERIALIZED (
     SELECT provider, provider_charge_id, provider_payment_intent_id FROM payment_dispute
      WHERE id = $1 AND transaction_id IS NULL)
-  SELECT min(id) AS id FROM (
-    SELECT id FROM payment_transaction
-     WHERE type = 'charge' AND provider = (SELECT provider FROM d)
-       AND provider_charge_id = (SELECT provider_charge_id FROM d)
-    UNION ALL
-    SELECT id FROM payment_transaction
-     WHERE type = 'charge' AND provider = (SELECT provider FROM d)
-       AND provider_payment_intent_id = (SELECT provider_payment_intent_id FROM d)) c`;
+  SELECT min(id) AS id FROM (${chargeIdsOf(
+    '(SELECT provider FROM d)',
+    '(SELECT provider_payment_intent_id FROM d)',
+    '(SELECT provider_charge_id FROM d)',
+  )}) c`;
 
 /** Links the unlinked disputes of charge $1. */
 export const LINK_TRANSACTION_SQL = `WITH ${CHARGE}

@@ -1,4 +1,4 @@
-import { entityFromRow } from '../database/entity-from-row';
+import { entityFromRow, updateReturning } from '../database/entity-from-row';
 import { Injectable } from '@nestjs/common';
 import { PaymentEvents, type PaymentEventName } from '../events/payment-events';
 import type { ChangeOf } from '../payment-provider/payment-provider.types';
@@ -174,14 +174,7 @@ export class DisputeWebhookHandler {
           Object.assign(patch, { deadlineWarnedAt: null, deadlineFlaggedAt: null });
       }
       Object.assign(patch, chargeAmount({ ...row, ...patch }, transaction));
-      const updated = await repository
-        .createQueryBuilder()
-        .update()
-        .set(patch)
-        .where('id = :id', { id: row.id })
-        .returning('*')
-        .execute();
-      stored = (updated.raw as Record<string, unknown>[])[0];
+      stored = await updateReturning(manager, DisputeEntity, row.id, patch);
       events.push(apply && upsert.changed ? upsert.changed : UPDATED);
     }
 

@@ -4,16 +4,20 @@
  */
 
 /**
- * Ids of the charge rows of provider $1 with payment intent $2 or charge id $3 (null: none): one
- * lookup of each unique index. Not `… = $2 OR … = $3` on the table: with statistics stale after
- * a burst of payments, the planner walked the primary key through every charge for that
- * (lookup-plans e2e test).
+ * Ids of the charge rows of `provider` with payment intent `paymentIntentId` or charge id
+ * `chargeId` (SQL expressions; a null id finds nothing): one lookup of each unique index. Not
+ * `… = pi OR … = charge` on the table: with statistics stale after a burst of payments, the
+ * planner walked the primary key through every charge for that (lookup-plans e2e test).
  */
-const CHARGE_IDS = `SELECT id FROM payment_transaction
-      WHERE type = 'charge' AND provider = $1 AND provider_payment_intent_id = $2
+export function chargeIdsOf(provider: string, paymentIntentId: string, chargeId: string): string {
+  return `SELECT id FROM payment_transaction
+      WHERE type = 'charge' AND provider = ${provider} AND provider_payment_intent_id = ${paymentIntentId}
      UNION ALL
      SELECT id FROM payment_transaction
-      WHERE type = 'charge' AND provider = $1 AND provider_charge_id = $3`;
+      WHERE type = 'charge' AND provider = ${provider} AND provider_charge_id = ${chargeId}`;
+}
+
+const CHARGE_IDS = chargeIdsOf('$1', '$2', '$3');
 
 /** The charge rows of CHARGE_IDS, locked, oldest first. */
 export const LOCK_CHARGE_SQL = `SELECT * FROM payment_transaction

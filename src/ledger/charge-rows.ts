@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { entityFromRow, queryEntities } from '../database/entity-from-row';
+import { entityFromRow, queryEntities, updateReturning } from '../database/entity-from-row';
 import { TransactionEntity } from '../transactions/entities/transaction.entity';
 import { RejectedEventError } from '../webhooks/webhook-handler.registry';
 import { chargeAfterRefunds } from './charge-totals';
@@ -100,14 +100,10 @@ export async function writeCharge<D extends ChargeWriteDecision>(
   // the refunds are read first (the charge is locked, so none comes or goes meanwhile) and the
   // change and the totals are written in one UPDATE that returns the row as stored.
   const totals = chargeAfterRefunds({ ...row, ...values }, await refundsOf(manager, row.id));
-  const updated = await manager
-    .createQueryBuilder()
-    .update(TransactionEntity)
-    .set({ ...values, ...totals })
-    .where('id = :id', { id: row.id })
-    .returning('*')
-    .execute();
-  const written = (updated.raw as Record<string, unknown>[])[0];
+  const written = await updateReturning(manager, TransactionEntity, row.id, {
+    ...values,
+    ...totals,
+  });
   if (written === undefined) throw new Error(`charge row ${row.id} vanished while locked`);
   return { row: entityFromRow(manager, TransactionEntity, written), decision };
 }

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { NotFoundError } from '../common/domain-error';
-import { entityFromRow, queryEntities } from '../database/entity-from-row';
+import { isRowId } from '../common/parse-id.pipe';
+import { entityFromRow, queryEntities, updateReturning } from '../database/entity-from-row';
 import { TransactionEntity } from '../transactions/entities/transaction.entity';
 import { chargeAfterRefunds } from './charge-totals';
 import { LOCK_CHARGE_PREFER_INTENT_SQL } from './charge-lookups';
@@ -12,20 +13,17 @@ import { LOCK_CHARGE_PREFER_INTENT_SQL } from './charge-lookups';
  * serialise on the charge and never deadlock.
  */
 
-const MAX_ROW_ID = 2_147_483_647;
-
 /** Locks any transaction row by id (the caller checks it is a charge). 404 when there is none. */
 export async function lockTransaction(
   manager: EntityManager,
   id: number,
 ): Promise<TransactionEntity> {
-  const row =
-    Number.isSafeInteger(id) && id >= 1 && id <= MAX_ROW_ID
-      ? await manager.findOne(TransactionEntity, {
-          where: { id },
-          lock: { mode: 'pessimistic_write' },
-        })
-      : null;
+  const row = isRowId(id)
+    ? await manager.findOne(TransactionEntity, {
+        where: { id },
+        lock: { mode: 'pessimistic_write' },
+      })
+    : null;
   if (!row) throw new NotFoundError('Transaction', id);
   return row;
 }
@@ -68,7 +66,7 @@ export async function lockRefundById(
   provider: string,
   id: number,
 ): Promise<TransactionEntity | null> {
-  if (!Number.isSafeInteger(id) || id < 1 || id > MAX_ROW_ID) return null;
+  if (!isRowId(id)) return null;
   return manager.findOne(TransactionEntity, {
     where: { id, provider, type: 'refund' },
     lock: { mode: 'pessimistic_write' },
@@ -127,14 +125,7 @@ export async function recomputeCharge(
   const next = chargeAfterRefunds(charge, await refundsOf(manager, charge.id));
   if (next.amountRefunded !== charge.amountRefunded || next.status !== charge.status) {
     // The UPDATE returns the row as stored: no read back.
-    const updated = await manager
-      .createQueryBuilder()
-      .update(TransactionEntity)
-      .set(next)
-      .where('id = :id', { id: charge.id })
-      .returning('*')
-      .execute();
-    const stored = (updated.raw as Record<string, unknown>[])[0];
+    const stored = await updateReturning(manager, TransactionEntity, charge.id, next);
     if (stored !== undefined) return entityFromRow(manager, TransactionEntity, stored);
   }
   return manager.findOneByOrFail(TransactionEntity, { id: charge.id });

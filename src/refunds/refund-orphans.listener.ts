@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectPaymentDataSource } from '../database/payment-data-source';
 import { DataSource } from 'typeorm';
+import { isRowId } from '../common/parse-id.pipe';
 import { OnPaymentEvent } from '../events/on-payment-event.decorator';
 import { PaymentEvents } from '../events/payment-events';
 import { findCharge } from '../ledger/charge-rows';
@@ -33,9 +34,6 @@ export const ORPHAN_REFUNDS_WAITING_SQL = `WITH t AS MATERIALIZED (
        AND provider = (SELECT provider FROM t)
        AND (provider_payment_intent_id = (SELECT provider_payment_intent_id FROM t)
             OR provider_charge_id = (SELECT provider_charge_id FROM t))) AS waiting`;
-
-/** Row ids are PostgreSQL integers. */
-const MAX_ROW_ID = 2_147_483_647;
 
 /**
  * Links refunds that arrived before their charge row (kept with parent null)
@@ -86,8 +84,7 @@ export class RefundOrphansListener {
   }
 
   private async adoptInto(chargeId: unknown): Promise<void> {
-    if (typeof chargeId !== 'number' || !Number.isSafeInteger(chargeId)) return;
-    if (chargeId < 1 || chargeId > MAX_ROW_ID) return;
+    if (!isRowId(chargeId)) return;
     // Nearly every payment has no refund waiting for it: one cheap read says so.
     const [{ waiting }] = await this.dataSource.query<{ waiting: boolean }[]>(
       ORPHAN_REFUNDS_WAITING_SQL,

@@ -9,7 +9,7 @@ import {
   setSessionSubscription,
 } from '../ledger/subscription-links';
 import type { WebhookContext } from '../webhooks/webhook-handler.registry';
-import { entityFromRow } from '../database/entity-from-row';
+import { entityFromRow, updateReturning } from '../database/entity-from-row';
 import { SubscriptionEntity } from './entities/subscription.entity';
 import { NO_PENDING_CHANGE, settlesPendingChange } from './pending-change';
 import {
@@ -76,14 +76,7 @@ export class SubscriptionSyncService {
         .execute();
       stored = (inserted.raw as Record<string, unknown>[])[0];
     } else {
-      const updated = await manager
-        .createQueryBuilder()
-        .update(SubscriptionEntity)
-        .set(values)
-        .where('id = :id', { id: row.id })
-        .returning('*')
-        .execute();
-      stored = (updated.raw as Record<string, unknown>[])[0];
+      stored = await updateReturning(manager, SubscriptionEntity, row.id, values);
     }
     if (stored === undefined) throw new Error(`subscription ${snapshot.id} was not written`);
     const saved = entityFromRow(manager, SubscriptionEntity, stored);
