@@ -2,6 +2,9 @@ import {
   PAYMENT_PROVIDER,
   type PaymentProvider,
 } from '../../src/payment-provider/payment-provider.interface';
+import { PostgresSandboxStore } from '../../src/payment-provider/sandbox/sandbox-postgres.store';
+import { SandboxClock } from '../../src/payment-provider/sandbox/sandbox-clock';
+import { SandboxStore } from '../../src/payment-provider/sandbox/sandbox.store';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { createTestDatabase, type TestDatabase } from '../support/test-database';
 
@@ -51,6 +54,18 @@ describe('sandbox state in PostgreSQL (e2e)', () => {
   async function transactionOf(t: TestApp, sessionId: string) {
     return (await t.http.get(`/api/v1/payment/transactions/by-session/${sessionId}`).expect(200))
       .body as { status: string; customer_ref: string | null; provider_charge_id: string | null };
+  }
+
+  /** Succeeded sandbox charges for the session's payment, whichever payment intent made them. */
+  async function succeededChargesOf(t: TestApp, sessionId: string): Promise<number> {
+    const rows = await t.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n
+         FROM sandbox_object c JOIN sandbox_object s ON s.kind = 'session' AND s.id = $1
+        WHERE c.kind = 'charge' AND c.data->>'status' = 'succeeded'
+          AND c.data->'metadata' = s.data->'metadata'`,
+      [sessionId],
+    );
+    return rows[0].n;
   }
 
   it('pays, after a restart, a session opened before it', async () => {
@@ -163,18 +178,61 @@ describe('sandbox state in PostgreSQL (e2e)', () => {
       b.http.post(path),
     ]);
     expect(answers.map((answer) => answer.status)).toEqual([303, 303, 303, 303]);
-    const charges = await a.dataSource.query<{ n: number }[]>(
-      `SELECT count(*)::int AS n FROM sandbox_object WHERE kind = 'charge' AND data->>'payment_intent' = (
-         SELECT data->>'payment_intent' FROM sandbox_object WHERE kind = 'session' AND id = $1)`,
-      [created.session_id],
-    );
-    expect(charges[0].n).toBe(1);
+    expect(await succeededChargesOf(a, created.session_id)).toBe(1);
     const rows = await a.dataSource.query<{ n: number }[]>(
       `SELECT count(*)::int AS n FROM payment_transaction WHERE checkout_session_id = $1`,
       [created.session_id],
     );
     expect(rows[0].n).toBe(1);
     expect(await transactionOf(b, created.session_id)).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('pays a session once when a read from before another instance paid it comes back late', async () => {
+    // The race behind a rare double payment: a read outside the lock (every page view and
+    // every Pay starts with one) overlaps a unit of work of the same instance and comes back
+    // after it, with a snapshot from before the other instance paid.
+    const a = await boot();
+    const b = await boot();
+    const created = await checkout(a, {
+      price_id: ONE_TIME,
+      mode: 'payment',
+      customer_ref: 'user-late-read',
+    });
+    const store = b.app.get<SandboxStore, PostgresSandboxStore>(SandboxStore);
+    const beforePayment = await store['read'](b.dataSource.manager);
+    expect(beforePayment.some((row) => row.id === created.session_id)).toBe(true);
+
+    const path = `${pagePath(created.checkout_url)}/pay`;
+    await a.http.post(path).expect(303);
+    // b's own unit of work sees the session paid …
+    expect(await store.mutate(() => store.sessions.get(created.session_id)?.status)).toBe(
+      'complete',
+    );
+    // … then the late read arrives: it must not make the session open again here.
+    store['apply'](beforePayment);
+    expect(store.sessions.get(created.session_id)?.status).toBe('complete');
+    await b.http.post(path).expect(303);
+
+    expect(await succeededChargesOf(a, created.session_id)).toBe(1);
+    const rows = await a.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM payment_transaction WHERE checkout_session_id = $1`,
+      [created.session_id],
+    );
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('keeps the clock a late read finds older than the cache', async () => {
+    const a = await boot();
+    const b = await boot();
+    const store = b.app.get<SandboxStore, PostgresSandboxStore>(SandboxStore);
+    const clock = b.app.get(SandboxClock);
+    const beforeAdvance = await store['read'](b.dataSource.manager);
+    await store.mutate(() => clock.advance(3600));
+    const advanced = clock.offset();
+    store['apply'](beforeAdvance);
+    expect(clock.offset()).toBe(advanced);
+    await a.app.get(SandboxStore).refresh();
+    expect(a.app.get(SandboxClock).offset()).toBe(advanced);
   });
 
   it('creates no sandbox tables when Stripe is the provider', async () => {

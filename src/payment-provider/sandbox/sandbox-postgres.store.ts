@@ -36,6 +36,8 @@ export const SANDBOX_SCHEMA = [
      CONSTRAINT pk_sandbox_clock PRIMARY KEY (id),
      CONSTRAINT ck_sandbox_clock_single_row CHECK (id = 1)
    )`,
+  // The clock's version, like an object's: a read older than the cache's must not set it back.
+  `ALTER TABLE sandbox_clock ADD COLUMN IF NOT EXISTS version bigint NOT NULL DEFAULT 0`,
 ];
 
 /** JSON that keeps Dates (idempotency records hold snapshots with Date fields). */
@@ -80,13 +82,22 @@ interface StoredRow {
  * A unit of work (mutate): in-process queue → transaction → advisory lock →
  * refresh → the synchronous change → upsert the objects it touched whose JSON
  * differs → commit. On failure the touched objects are put back as stored.
+ *
+ * Reads outside the lock (refresh) may overlap a unit of work and come back
+ * after it with an older snapshot: a row (or the clock) replaces the cached one
+ * only when its version is newer than the cached one's, so the cache never goes
+ * back to a state another instance has since changed (a session paid there
+ * would look open again here, and be paid twice).
  */
 @Injectable()
 export class PostgresSandboxStore extends SandboxStore implements OnModuleInit {
   private readonly logger = new Logger('SandboxStore');
   /** Encoded JSON of each object as stored, by `kind:id`. */
   private readonly stored = new Map<string, string>();
+  /** Version of each cached object as stored, by `kind:id`. */
+  private readonly versions = new Map<string, number>();
   private storedOffset = 0;
+  private clockVersion = -1;
   private lastVersion = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private busy = false;
@@ -157,27 +168,41 @@ export class PostgresSandboxStore extends SandboxStore implements OnModuleInit {
 
   /** Reads rows newer than the last version seen (all of them the first time). */
   private async load(manager: EntityManager): Promise<number> {
-    const rows: StoredRow[] = await manager.query(
+    return this.apply(await this.read(manager));
+  }
+
+  private read(manager: EntityManager): Promise<StoredRow[]> {
+    return manager.query(
       `SELECT kind, id, data::text AS data, version::text AS version
          FROM sandbox_object WHERE version > $1
        UNION ALL
-       SELECT 'clock', '', offset_seconds::text, '0' FROM sandbox_clock`,
+       SELECT 'clock', '', offset_seconds::text, version::text FROM sandbox_clock`,
       [this.lastVersion],
     );
+  }
+
+  /** Puts rows read into the cache, each only if newer than what the cache holds. */
+  private apply(rows: StoredRow[]): number {
     const maps = this.maps();
     let count = 0;
     for (const row of rows) {
+      const version = Number(row.version);
       if (row.kind === 'clock') {
+        if (version <= this.clockVersion) continue;
+        this.clockVersion = version;
         this.storedOffset = Number(row.data);
         this.clock.restore(this.storedOffset);
         continue;
       }
       const map = maps[row.kind];
       if (!map) continue;
+      const key = `${row.kind}:${row.id}`;
+      this.lastVersion = Math.max(this.lastVersion, version);
+      if (version <= (this.versions.get(key) ?? 0)) continue;
       const value = decodeSandboxJson(row.data);
       map.load(row.id, value);
-      this.stored.set(`${row.kind}:${row.id}`, encodeSandboxJson(value));
-      this.lastVersion = Math.max(this.lastVersion, Number(row.version));
+      this.stored.set(key, encodeSandboxJson(value));
+      this.versions.set(key, version);
       count++;
     }
     return count;
@@ -209,19 +234,27 @@ export class PostgresSandboxStore extends SandboxStore implements OnModuleInit {
          RETURNING version::text AS version`,
         [kinds, ids, data],
       )) as { version: string }[];
-      for (let i = 0; i < kinds.length; i++) this.stored.set(`${kinds[i]}:${ids[i]}`, data[i]);
+      const version = Number(written[0].version);
+      for (let i = 0; i < kinds.length; i++) {
+        this.stored.set(`${kinds[i]}:${ids[i]}`, data[i]);
+        this.versions.set(`${kinds[i]}:${ids[i]}`, version);
+      }
       // Our own rows are now the newest: nothing between them and lastVersion is missing (the lock).
-      this.lastVersion = Math.max(this.lastVersion, ...written.map((row) => Number(row.version)));
+      this.lastVersion = Math.max(this.lastVersion, version);
     }
     const offset = this.clock.offset();
     if (offset !== this.storedOffset) {
-      await runner.query(
-        `INSERT INTO sandbox_clock (id, offset_seconds) VALUES (1, $1)
+      const [{ version }] = (await runner.query(
+        `INSERT INTO sandbox_clock (id, offset_seconds, version)
+         VALUES (1, $1, nextval('sandbox_version_seq'))
          ON CONFLICT ON CONSTRAINT pk_sandbox_clock
-         DO UPDATE SET offset_seconds = EXCLUDED.offset_seconds, updated_at = now()`,
+         DO UPDATE SET offset_seconds = EXCLUDED.offset_seconds, version = EXCLUDED.version,
+                       updated_at = now()
+         RETURNING version::text AS version`,
         [offset],
-      );
+      )) as { version: string }[];
       this.storedOffset = offset;
+      this.clockVersion = Number(version);
     }
   }
 
