@@ -17,6 +17,10 @@
  * IPC probe bench/lib/probe.ts), PostgreSQL backend CPU ms per event (utime+stime
  * from /proc/<pid>/stat of the backends serving that database — needs the server
  * on this machine; "–" otherwise) and the ratio to the baseline.
+ * After each of the service's runs the bench waits until its outbox has made every
+ * durable listener delivery the run recorded (so the next run does not pay for this
+ * one's backlog) and prints how many were left when the load stopped, how long they
+ * took and their CPU per delivery: the delivery work a run defers is shown, not hidden.
  * Also: RSS of each server after BENCH_RSS_EVENTS (20,000) events, and the
  * service's cold start on the embedded PostgreSQL (process start → /health/ready 200,
  * its data directory already initialised; BENCH_COLD_START=0 skips it).
@@ -278,6 +282,55 @@ async function seedCheckouts(url: string, factory: EventFactory): Promise<void> 
   );
 }
 
+interface Drain {
+  deliveries: number;
+  ms: number;
+  serverCpuMs: number;
+  pgCpuMs: number | null;
+}
+
+/**
+ * Waits until the service's outbox has delivered everything the last run recorded, so that the
+ * next run does not pay for this one's backlog; returns what that took after the load stopped.
+ */
+async function drainOutbox(server: Server): Promise<Drain> {
+  const url = databaseUrl(SERVER_URL, server.database);
+  const count = (status: string) =>
+    withClient(url, async (db) =>
+      Number(
+        (
+          await db.query(
+            `SELECT count(*)::int AS n FROM payment_event_delivery WHERE status = ANY($1::text[])`,
+            [status.split(',')],
+          )
+        ).rows[0].n,
+      ),
+    );
+  const cpuBefore = await probe(server.child);
+  const pgBefore = await pgBackendCpu(server.database);
+  const deliveredBefore = await count('delivered,dead');
+  const start = performance.now();
+  while ((await count('pending,failed')) > 0) {
+    if (performance.now() - start > 600_000) throw new Error('the outbox did not drain in 10 min');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const ms = performance.now() - start;
+  const cpuAfter = await probe(server.child);
+  const pgAfter = await pgBackendCpu(server.database);
+  return {
+    deliveries: (await count('delivered,dead')) - deliveredBefore,
+    ms,
+    serverCpuMs: cpuAfter.cpuMs - cpuBefore.cpuMs,
+    pgCpuMs: pgDelta(pgBefore, pgAfter),
+  };
+}
+
+function drainLine(run: string, drain: Drain): string {
+  const per = (ms: number | null) =>
+    ms === null || drain.deliveries === 0 ? '–' : fmt(ms / drain.deliveries, 2);
+  return `- outbox after the service's ${run} run: ${drain.deliveries} listener deliveries still to make when the load stopped, made in ${fmt(drain.ms / 1000, 1)} s (service CPU ${per(drain.serverCpuMs)} ms, PostgreSQL CPU ${per(drain.pgCpuMs)} ms per delivery)`;
+}
+
 function row(name: string, m: Measure, events: number, baseline?: Measure): string {
   const sorted = [...m.result.latencies].sort((a, b) => a - b);
   const rate = (m.result.requests / m.result.wallMs) * 1000;
@@ -348,14 +401,25 @@ async function main(): Promise<void> {
       string,
       { unique: Measure; storm: Measure; uniqueEvents: number; stormEvents: number }
     > = {};
+    // Each run starts with the service's outbox empty: its durable listeners' deliveries of the
+    // previous run are made first (and reported), so a run pays for its own events only.
+    const drains: { run: string; drain: Drain }[] = [];
+    const settle = async (server: Server, run: string) => {
+      if (server.name !== 'service') return;
+      const drain = await drainOutbox(server);
+      if (run) drains.push({ run, drain });
+    };
     for (const server of servers) {
       process.stdout.write(`${server.name}: warm-up…\n`);
       const start = sequence;
       await measure(server, WARMUP_MS, unique());
+      await settle(server, '');
       process.stdout.write(`${server.name}: unique events…\n`);
       const u = await measure(server, DURATION_MS, unique());
+      await settle(server, 'unique');
       process.stdout.write(`${server.name}: duplicate storm…\n`);
       const s = await measure(server, DURATION_MS, storm());
+      await settle(server, 'storm');
       results[server.name] = {
         unique: u,
         storm: s,
@@ -403,7 +467,8 @@ async function main(): Promise<void> {
         `${CONNECTIONS} keep-alive connections, ${DURATION_MS / 1000} s per run after a ${WARMUP_MS / 1000} s warm-up; ` +
         `CPU per event = CPU time in the run / deliveries in the run.\n\n${table}\n\n` +
         `- RSS after ${RSS_EVENTS} deliveries: baseline ${(rss.baseline / 2 ** 20).toFixed(0)} MiB, service ${(rss.service / 2 ** 20).toFixed(0)} MiB\n` +
-        `- service inbox after the runs: ${statuses}\n`,
+        `- service inbox after the runs: ${statuses}\n` +
+        drains.map(({ run, drain }) => `${drainLine(run, drain)}\n`).join(''),
     );
     const cold = COLD_START ? await coldStart() : null;
     if (cold)
