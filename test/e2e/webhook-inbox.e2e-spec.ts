@@ -5,6 +5,7 @@ import type {
   TransactionSucceededEvent,
 } from '../../src/checkout/checkout.events';
 import { PaymentEvents } from '../../src/events/payment-events';
+import { WebhookHandlerRegistry } from '../../src/webhooks/webhook-handler.registry';
 import {
   signedStripeDelivery,
   stripeEvent,
@@ -152,6 +153,93 @@ describe('webhook inbox with Stripe-signed events (e2e)', () => {
       attempts: 1,
       last_error: null,
     });
+  });
+
+  it('two instances on one database: copies at both, one processes, the other finds it processed there', async () => {
+    // The second instance has not seen the event: its copies reach the inbox claim, which
+    // (sent with the handler's first statement) stops that statement and rolls back.
+    const other = await createTestApp(env, { database: t.database });
+    try {
+      const { paymentIntentId } = await checkouts.create();
+      const event = stripeEvent(
+        'payment_intent.succeeded',
+        checkouts.paymentIntent(paymentIntentId),
+      );
+      const delivery = signedStripeDelivery(event, SECRET);
+      const responses = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 === 0 ? t : other).http.post(WEBHOOK).set(delivery.headers).send(delivery.body),
+        ),
+      );
+      expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200));
+      expect(responses.filter((r) => r.body.outcome === 'processed')).toHaveLength(1);
+      // And later, at the instance that did not process it.
+      const processedAt = responses.findIndex((r) => r.body.outcome === 'processed');
+      const late = await (processedAt % 2 === 0 ? other : t).http
+        .post(WEBHOOK)
+        .set(delivery.headers)
+        .send(delivery.body);
+      expect(late.body.outcome).toBe('duplicate');
+
+      expect(await chargeRows(paymentIntentId)).toHaveLength(1);
+      // Each domain event of the payment recorded once.
+      const recorded = await t.dataSource.query<{ name: string; n: number }[]>(
+        `SELECT name, count(*)::int AS n FROM payment_outbox WHERE provider_event_id = $1 GROUP BY name`,
+        [event.id],
+      );
+      expect(recorded.length).toBeGreaterThan(0);
+      expect(recorded.every((row) => row.n === 1)).toBe(true);
+      expect(await inboxRow(event.id)).toEqual({
+        status: 'processed',
+        attempts: 1,
+        last_error: null,
+      });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a handler failing before its first statement: the claim runs first on a second try (a processed event stays a duplicate)', async () => {
+    // The claim waits to travel with the handler's first statement; a handler that fails before
+    // sending one leaves it unsent, and the transaction runs again with the claim on its own.
+    const failing = await createTestApp(env, { database: t.database });
+    try {
+      failing.app.get(WebhookHandlerRegistry).handlerFor = () => () => {
+        throw new Error('handler failed before any statement');
+      };
+      const { paymentIntentId } = await checkouts.create();
+      const processed = stripeEvent(
+        'payment_intent.succeeded',
+        checkouts.paymentIntent(paymentIntentId),
+      );
+      expect((await deliver(processed)).body.outcome).toBe('processed');
+      const delivery = signedStripeDelivery(processed, SECRET);
+      const again = await failing.http.post(WEBHOOK).set(delivery.headers).send(delivery.body);
+      expect({ status: again.status, outcome: again.body.outcome }).toEqual({
+        status: 200,
+        outcome: 'duplicate',
+      });
+      expect(await inboxRow(processed.id)).toEqual({
+        status: 'processed',
+        attempts: 1,
+        last_error: null,
+      });
+
+      const fresh = stripeEvent('payment_intent.succeeded', {
+        ...checkouts.paymentIntent(paymentIntentId),
+        id: `pi_never_${Date.now()}`,
+      });
+      const failed = signedStripeDelivery(fresh, SECRET);
+      const response = await failing.http.post(WEBHOOK).set(failed.headers).send(failed.body);
+      expect(response.status).toBe(500);
+      expect(await inboxRow(fresh.id)).toEqual({
+        status: 'failed',
+        attempts: 1,
+        last_error: 'Error: handler failed before any statement',
+      });
+    } finally {
+      await failing.close();
+    }
   });
 
   it('answers 2xx once the change commits, whatever a plain @OnEvent listener does (best effort)', async () => {
