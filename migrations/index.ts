@@ -7,7 +7,6 @@ import { WebhookRejectedAndRawBody1795980774484 } from './1795980774484-WebhookR
 import { Reconciliation1796000000000 } from './1796000000000-Reconciliation';
 import { PendingProviderOperations1796100000000 } from './1796100000000-PendingProviderOperations';
 import { IndexOrphanRefundsByCharge1796200000000 } from './1796200000000-IndexOrphanRefundsByCharge';
-import { ClaimSignalsProcessedEvent1796300000000 } from './1796300000000-ClaimSignalsProcessedEvent';
 
 /**
  * Every migration, in order. A new migration file must be added here too
@@ -23,5 +22,4 @@ export const MIGRATIONS: Function[] = [
   Reconciliation1796000000000,
   PendingProviderOperations1796100000000,
   IndexOrphanRefundsByCharge1796200000000,
-  ClaimSignalsProcessedEvent1796300000000,
 ];

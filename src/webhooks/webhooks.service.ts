@@ -2,11 +2,6 @@ import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectPaymentDataSource } from '../database/payment-data-source';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { QueryResult } from 'pg';
-import {
-  LeadStatementNotSentError,
-  sendWithNextStatement,
-} from '../database/service-pg-client';
 import { EventOutbox, type RecordedEvents } from '../events/event-outbox';
 import type { DomainEvent } from '../events/payment-event-map';
 import {
@@ -325,14 +320,8 @@ export class WebhooksService {
    * Processes an event with a change, in one transaction whose first statement claims it:
    * the inbox insert is the dedupe and the lock. A new event is inserted already `processed`
    * (the transaction commits all or nothing); a stored one not yet processed (failed, rejected,
-   * or any with `force`) is updated and locked; a processed or ignored one raises PW409, a
+   * or any with `force`) is updated and locked; a processed or ignored one returns nothing, a
    * duplicate. A concurrent delivery of the same event waits on the row until this commits.
-   *
-   * The claim travels with the transaction's BEGIN and the handler's first statement, one
-   * round trip (`sendWithNextStatement`): on a duplicate its error stops that statement
-   * unexecuted, and the transaction rolls back. A handler that fails before sending anything
-   * leaves the claim unsent: the transaction runs again with the claim sent first, as it is
-   * where the service's client cannot batch (a host's data source).
    */
   private async process(
     event: ProviderEvent,
@@ -340,7 +329,6 @@ export class WebhooksService {
   ): Promise<WebhookOutcome> {
     const change = event.change;
     if (!change) return 'ignored';
-    const force = options.force ?? false;
     let pending: DomainEvent[] = [];
     let recorded: RecordedEvents | undefined;
     let inbox: InboxValues = this.inboxValues(
@@ -349,64 +337,41 @@ export class WebhooksService {
       JSON.stringify(event.payload),
       null,
     );
-    const run = async (claimAhead: boolean): Promise<void> => {
-      let ahead: Promise<QueryResult> | null = null;
-      try {
-        await this.dataSource.transaction(async (manager) => {
-          pending = [];
-          recorded = undefined;
-          let claimed: Claimed | undefined;
-          ahead = claimAhead
-            ? sendWithNextStatement(manager, CLAIM_SQL, claimValues(this.provider.name, inbox, force))
-            : null;
-          if (ahead) {
-            // Answered with the handler's first statement, before the handler goes on.
-            ahead.then((result) => (claimed = (result.rows as Claimed[])[0]), () => undefined);
-          } else {
-            claimed = await this.claim(manager, inbox, force);
-          }
-          const handler = this.registry.handlerFor(change.kind);
-          await handler(change, {
-            manager,
-            provider: this.provider.name,
-            eventId: event.id,
-            eventType: event.type,
-            occurredAt: event.occurredAt,
-            get rerun() {
-              if (!claimed) throw new Error('the inbox claim is not answered yet');
-              return !claimed.inserted;
-            },
-            emit: (name, payload) => pending.push({ name, payload }),
-          });
-          // The transaction's last statement: its COMMIT goes with it.
-          recorded = await this.outbox.record(manager, pending, { last: true });
+    const run = () =>
+      this.dataSource.transaction(async (manager) => {
+        const claimed = await this.claim(manager, inbox, options.force ?? false);
+        if (!claimed) return false;
+        pending = [];
+        recorded = undefined;
+        const handler = this.registry.handlerFor(change.kind);
+        await handler(change, {
+          manager,
+          provider: this.provider.name,
+          eventId: event.id,
+          eventType: event.type,
+          occurredAt: event.occurredAt,
+          rerun: !claimed.inserted,
+          emit: (name, payload) => pending.push({ name, payload }),
         });
-      } catch (error) {
-        if (!ahead) throw error;
-        const claim = await outcomeOf(ahead);
-        // The handler failed before any statement: again, the claim first (a duplicate stops there).
-        if (claim instanceof LeadStatementNotSentError) return run(false);
-        throw claim instanceof Error ? claimFailure(claim, inbox) : error;
-      }
-      // A handler that caught the claim's error cannot have committed anything: the claim decides.
-      const claim = ahead ? await outcomeOf(ahead) : null;
-      if (claim instanceof Error) throw claimFailure(claim, inbox);
-    };
+        // The transaction's last statement: its COMMIT goes with it.
+        recorded = await this.outbox.record(manager, pending, { last: true });
+        return true;
+      });
     try {
+      let done: boolean;
       try {
-        await run(!force);
+        done = await run();
       } catch (error) {
         if (!(error instanceof PayloadRefusedError)) throw error;
         // jsonb refused the payload (a NUL character, a lone surrogate): the row keeps `{}`
         // and the exact bytes.
         inbox = { ...inbox, payload: '{}', rawBody: options.rawBody ?? payloadBytes(event) };
-        await run(!force);
+        done = await run();
       }
-      if (!recorded) return 'duplicate';
+      if (!done || !recorded) return 'duplicate';
       this.outbox.publishCommitted(recorded);
       return 'processed';
     } catch (error) {
-      if (error instanceof DuplicateEventError) return 'duplicate';
       if (PERMANENT_DATA_ERRORS.has(pgCodeOf(error) ?? '')) {
         await this.markFailed(event.id, undefined, error, 'rejected', inbox);
         return 'rejected';
@@ -437,17 +402,39 @@ export class WebhooksService {
     };
   }
 
-  /** The claim on its own (one statement). Throws DuplicateEventError for a processed event. */
-  private async claim(manager: EntityManager, inbox: InboxValues, force: boolean): Promise<Claimed> {
+  /** The claim (one statement); null: already processed or ignored, a duplicate. */
+  private async claim(
+    manager: EntityManager,
+    inbox: InboxValues,
+    force: boolean,
+  ): Promise<{ id: number; inserted: boolean } | null> {
+    let rows: { id: number; inserted: boolean }[];
     try {
-      const rows = await manager.query<Claimed[]>(
-        CLAIM_SQL,
-        claimValues(this.provider.name, inbox, force),
+      rows = await manager.query<{ id: number; inserted: boolean }[]>(
+        `INSERT INTO payment_webhook_event AS e
+           (provider, provider_event_id, type, payload, raw_body, status, attempts, processed_at, occurred_at, source)
+         VALUES ($1, $2, $3, $4, $5, 'processed', 1, now(), $6, $7)
+         ON CONFLICT ON CONSTRAINT uq_payment_webhook_event_provider_id DO UPDATE
+           SET status = 'processed', attempts = e.attempts + 1, processed_at = now(), last_error = NULL
+           WHERE e.status NOT IN ('processed', 'ignored') OR $8
+         RETURNING e.id, (e.xmax = 0) AS inserted`,
+        [
+          this.provider.name,
+          inbox.providerEventId,
+          inbox.type,
+          inbox.payload,
+          inbox.rawBody,
+          inbox.occurredAt,
+          inbox.source,
+          force,
+        ],
       );
-      return rows[0];
     } catch (error) {
-      throw claimFailure(error, inbox);
+      if (PERMANENT_DATA_ERRORS.has(pgCodeOf(error) ?? '') && inbox.rawBody === null)
+        throw new PayloadRefusedError(error);
+      throw error;
     }
+    return rows[0] ?? null;
   }
 
   /**
@@ -532,64 +519,6 @@ function envelopeProblemOf(event: ProviderEvent): string | null {
   }
   if (!validDate(event.occurredAt)) return 'event time (created) is out of range';
   return null;
-}
-
-/** SQLSTATE of the claim of an event already processed (migration ClaimSignalsProcessedEvent). */
-const ALREADY_PROCESSED = 'PW409';
-
-/**
- * The claim: the inbox row inserted `processed`, or a stored one not processed yet (or any, with
- * $8 = force) updated; one row back, or PW409 raised when there is nothing to claim, so that
- * statements sent behind it in the same exchange do not run.
- */
-const CLAIM_SQL = `WITH claimed AS (
-     INSERT INTO payment_webhook_event AS e
-       (provider, provider_event_id, type, payload, raw_body, status, attempts, processed_at, occurred_at, source)
-     VALUES ($1, $2, $3, $4, $5, 'processed', 1, now(), $6, $7)
-     ON CONFLICT ON CONSTRAINT uq_payment_webhook_event_provider_id DO UPDATE
-       SET status = 'processed', attempts = e.attempts + 1, processed_at = now(), last_error = NULL
-       WHERE e.status NOT IN ('processed', 'ignored') OR $8
-     RETURNING e.id, (e.xmax = 0) AS inserted
-   )
-   SELECT id, inserted FROM claimed
-   UNION ALL
-   SELECT payment_webhook_event_processed($2), false WHERE NOT EXISTS (SELECT 1 FROM claimed)`;
-
-interface Claimed {
-  id: number;
-  inserted: boolean;
-}
-
-function claimValues(provider: string, inbox: InboxValues, force: boolean): unknown[] {
-  return [
-    provider,
-    inbox.providerEventId,
-    inbox.type,
-    inbox.payload,
-    inbox.rawBody,
-    inbox.occurredAt,
-    inbox.source,
-    force,
-  ];
-}
-
-/** The event was processed already: nothing claimed, nothing done. */
-class DuplicateEventError extends Error {}
-
-/** What a failed claim means: a duplicate, a payload jsonb refused, or the error itself. */
-function claimFailure(error: unknown, inbox: InboxValues): unknown {
-  const code = pgCodeOf(error);
-  if (code === ALREADY_PROCESSED) return new DuplicateEventError();
-  if (PERMANENT_DATA_ERRORS.has(code ?? '') && inbox.rawBody === null)
-    return new PayloadRefusedError(error);
-  return error;
-}
-
-/** A settled promise's error, or its value. */
-function outcomeOf<T>(promise: Promise<T>): Promise<T | Error> {
-  return promise.catch((error: unknown) =>
-    error instanceof Error ? error : new Error(String(error)),
-  );
 }
 
 /** The inbox columns of one event, as the claim and the failure record write them. */

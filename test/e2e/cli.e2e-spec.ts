@@ -42,7 +42,6 @@ describe('CLI', () => {
         'applied Reconciliation1796000000000',
         'applied PendingProviderOperations1796100000000',
         'applied IndexOrphanRefundsByCharge1796200000000',
-        'applied ClaimSignalsProcessedEvent1796300000000',
       ].join('\n'),
       err: '',
     });

@@ -1,10 +1,6 @@
 import { Client } from 'pg';
 import type { QueryRunner } from 'typeorm';
-import {
-  commitWithNextStatement,
-  LeadStatementNotSentError,
-  sendWithNextStatement,
-} from '../../src/database/service-pg-client';
+import { commitWithNextStatement } from '../../src/database/service-pg-client';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 /**
@@ -79,22 +75,18 @@ describe('transaction boundaries batched with statements on the service pool (e2
         'function'
       )
         return original.apply(this, args);
-      const config = args[0] as
-        string | { text?: string; begin?: boolean; commit?: boolean; lead?: { text: string } };
+      const config = args[0] as string | { text?: string; begin?: boolean; commit?: boolean };
       const text = (typeof config === 'string' ? config : (config.text ?? '')).trim();
       const batched = typeof config === 'object' ? config : {};
-      const words = (statement: string) => statement.trim().split(/\s+/).slice(0, 2).join(' ');
       exchanges.push([
         ...(batched.begin ? ['BEGIN'] : []),
-        ...(batched.lead ? [words(batched.lead.text)] : []),
-        words(text),
+        text.split(/\s+/).slice(0, 2).join(' '),
         ...(batched.commit ? ['COMMIT'] : []),
       ]);
       return original.apply(this, args);
     };
     t = await createTestApp();
     await t.dataSource.query(`CREATE TABLE ${table} (id int PRIMARY KEY)`);
-    await t.dataSource.query(`CREATE SEQUENCE ${table}_seq`);
     off = await createTestApp({ DATABASE_BATCH_TRANSACTIONS: 'false' });
     await off.dataSource.query(`CREATE TABLE ${table} (id int PRIMARY KEY)`);
   });
@@ -269,116 +261,6 @@ describe('transaction boundaries batched with statements on the service pool (e2
     }
     expect(exchanges.slice(0, 2)).toEqual([['START TRANSACTION'], ['INSERT INTO']]);
     expect(await ids()).toEqual([]);
-  });
-
-  /** Whether a statement ran: sequences are not transactional, a rollback keeps the call. */
-  const sequenceCalled = async (): Promise<boolean> =>
-    (await t.dataSource.query<{ is_called: boolean }[]>(`SELECT is_called FROM ${table}_seq`))[0]
-      .is_called;
-  const nextval = `SELECT nextval('${table}_seq') AS n`;
-
-  it('sends a lead statement after the BEGIN and before the next statement, one exchange; each gets its result', async () => {
-    let lead: Promise<{ rows: unknown[] }> | null = null;
-    let counted: unknown;
-    await t.dataSource.transaction(async (manager) => {
-      lead = sendWithNextStatement(
-        manager,
-        `INSERT INTO ${table} (id) VALUES ($1) RETURNING id`,
-        [1],
-      );
-      counted = await manager.query(`SELECT count(*)::int AS n FROM ${table} WHERE id > $1`, [0]);
-    });
-    expect(exchanges).toEqual([['BEGIN', 'INSERT INTO', 'SELECT count(*)::int'], ['COMMIT']]);
-    expect((await lead!).rows).toEqual([{ id: 1 }]);
-    expect(counted).toEqual([{ n: 1 }]);
-    expect(await ids()).toEqual([1]);
-  });
-
-  it('a lead statement that fails stops the statement sent behind it: it never runs', async () => {
-    await t.dataSource.query(`ALTER SEQUENCE ${table}_seq RESTART`);
-    let lead: Promise<unknown> | null = null;
-    await expect(
-      t.dataSource.transaction(async (manager) => {
-        lead = sendWithNextStatement(manager, `INSERT INTO ${table} (id) VALUES ($1)`, ['x']);
-        await manager.query(nextval);
-      }),
-    ).rejects.toThrow(/invalid input syntax for type integer/);
-    await expect(lead!).rejects.toThrow(/invalid input syntax for type integer/);
-    expect(await sequenceCalled()).toBe(false);
-    expect(await ids()).toEqual([]);
-  });
-
-  it('a lead statement that ran before the statement behind it failed has its result; the failure is the statement’s', async () => {
-    let lead: Promise<{ rows: unknown[] }> | null = null;
-    await expect(
-      t.dataSource.transaction(async (manager) => {
-        lead = sendWithNextStatement(manager, `SELECT $1::int AS v`, [5]);
-        await manager.query(`INSERT INTO ${table} (id) VALUES ($1)`, ['x']);
-      }),
-    ).rejects.toThrow(/invalid input syntax for type integer/);
-    expect((await lead!).rows).toEqual([{ v: 5 }]);
-    expect(await ids()).toEqual([]);
-  });
-
-  it('a lead statement still waiting at the COMMIT goes with it; at a ROLLBACK it is not sent', async () => {
-    let lead: Promise<{ rows: unknown[] }> | null = null;
-    await t.dataSource.transaction(async (manager) => {
-      lead = sendWithNextStatement(
-        manager,
-        `INSERT INTO ${table} (id) VALUES ($1) RETURNING id`,
-        [2],
-      );
-    });
-    expect(exchanges).toEqual([['BEGIN', 'INSERT INTO', 'COMMIT']]);
-    expect((await lead!).rows).toEqual([{ id: 2 }]);
-    expect(await ids()).toEqual([2]);
-
-    exchanges.length = 0;
-    await expect(
-      t.dataSource.transaction(async (manager) => {
-        lead = sendWithNextStatement(manager, `INSERT INTO ${table} (id) VALUES ($1)`, [3]);
-        throw new Error('before any statement');
-      }),
-    ).rejects.toThrow('before any statement');
-    await expect(lead!).rejects.toBeInstanceOf(LeadStatementNotSentError);
-    expect(exchanges).toEqual([]);
-    expect(await ids()).toEqual([2]);
-  });
-
-  it('a lead statement goes on its own, in order, before a call that cannot carry it (callback style)', async () => {
-    const runner = t.dataSource.createQueryRunner();
-    try {
-      await runner.startTransaction();
-      const lead = sendWithNextStatement(
-        runner.manager,
-        `INSERT INTO ${table} (id) VALUES ($1) RETURNING id`,
-        [8],
-      );
-      const client = (runner as unknown as { databaseConnection: Client }).databaseConnection;
-      const seen = await new Promise<number>((resolve, reject) =>
-        client.query(`SELECT count(*)::int AS n FROM ${table}`, [], (error, result) =>
-          error ? reject(error) : resolve((result.rows[0] as { n: number }).n),
-        ),
-      );
-      expect(seen).toBe(1);
-      expect((await lead!).rows).toEqual([{ id: 8 }]);
-      await runner.rollbackTransaction();
-    } finally {
-      await runner.release();
-    }
-    expect(exchanges.slice(0, 3)).toEqual([
-      ['START TRANSACTION'],
-      ['INSERT INTO'],
-      ['SELECT count(*)::int'],
-    ]);
-    expect(await ids()).toEqual([]);
-  });
-
-  it('outside a transaction, or with DATABASE_BATCH_TRANSACTIONS=false, nothing is sent ahead (null)', async () => {
-    expect(sendWithNextStatement(t.dataSource.manager, 'SELECT 1', [])).toBeNull();
-    await off.dataSource.transaction(async (manager) => {
-      expect(sendWithNextStatement(manager, 'SELECT 1', [])).toBeNull();
-    });
   });
 
   it('with DATABASE_BATCH_TRANSACTIONS=false BEGIN and COMMIT are statements of their own', async () => {

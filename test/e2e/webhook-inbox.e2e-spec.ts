@@ -156,8 +156,7 @@ describe('webhook inbox with Stripe-signed events (e2e)', () => {
   });
 
   it('two instances on one database: copies at both, one processes, the other finds it processed there', async () => {
-    // The second instance has not seen the event: its copies reach the inbox claim, which
-    // (sent with the handler's first statement) stops that statement and rolls back.
+    // The second instance has not seen the event: its copies reach the inbox claim in the database.
     const other = await createTestApp(env, { database: t.database });
     try {
       const { paymentIntentId } = await checkouts.create();
@@ -199,9 +198,8 @@ describe('webhook inbox with Stripe-signed events (e2e)', () => {
     }
   });
 
-  it('a handler failing before its first statement: the claim runs first on a second try (a processed event stays a duplicate)', async () => {
-    // The claim waits to travel with the handler's first statement; a handler that fails before
-    // sending one leaves it unsent, and the transaction runs again with the claim on its own.
+  it('a failing handler: an event processed already stays a duplicate, a new one is marked failed', async () => {
+    // The handler is never reached for an event the inbox holds processed (another instance did it).
     const failing = await createTestApp(env, { database: t.database });
     try {
       failing.app.get(WebhookHandlerRegistry).handlerFor = () => () => {
