@@ -38,6 +38,8 @@ export interface AppConfig {
   databasePreparedStatements: boolean;
   /** BEGIN / COMMIT share a round trip with a statement (see database/service-pg-client.ts). */
   databaseBatchTransactions: boolean;
+  /** How often the worker instance looks for busy tables to ANALYZE (database/table-statistics.ts); 0: never. */
+  databaseAnalyzeCheckSeconds: number;
   paymentProvider: ProviderName;
   stripe?: StripeConfig;
   sandbox: SandboxConfig;
@@ -295,6 +297,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     migrationsRun: boolean('MIGRATIONS_RUN', true),
     databasePreparedStatements: boolean('DATABASE_PREPARED_STATEMENTS', true),
     databaseBatchTransactions: boolean('DATABASE_BATCH_TRANSACTIONS', true),
+    databaseAnalyzeCheckSeconds: integer('DATABASE_ANALYZE_CHECK_SECONDS', 5, 0, 3600),
     paymentProvider,
     stripe,
     sandbox: {

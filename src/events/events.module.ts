@@ -9,6 +9,7 @@ import { JobEngine } from './job-engine';
 import { PaymentListenerRegistry } from './payment-listener.registry';
 import { ScheduledJobs } from './scheduled-jobs';
 import { SettlementJob } from './settlement-job';
+import { TableStatistics } from '../database/table-statistics';
 
 /**
  * Durable domain events (DESIGN §7, §10): the outbox, delivery to each
@@ -26,6 +27,8 @@ import { SettlementJob } from './settlement-job';
     EventsService,
     ScheduledJobs,
     SettlementJob,
+    // Fresh planner statistics for the drain's table (and the listeners'), on the worker instance.
+    TableStatistics,
     // ScheduledJobs starts and stops its own cron jobs (no @Cron decorators): a registry of the
     // service's own, no ScheduleModule.forRoot() — a host's @Cron jobs never run twice.
     SchedulerRegistry,
