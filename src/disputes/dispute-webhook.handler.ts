@@ -1,4 +1,4 @@
-import { entityFromRow, updateReturning } from '../database/entity-from-row';
+import { entityFromRow, insertReturning, updateReturning } from '../database/entity-from-row';
 import { Injectable } from '@nestjs/common';
 import { PaymentEvents, type PaymentEventName } from '../events/payment-events';
 import type { ChangeOf } from '../payment-provider/payment-provider.types';
@@ -126,28 +126,26 @@ export class DisputeWebhookHandler {
     const { manager } = ctx;
     const repository = manager.getRepository(DisputeEntity);
     let transaction = await findCharge(manager, ctx.provider, upsert.fields);
-    const inserted = await repository
-      .createQueryBuilder()
-      .insert()
-      .values({
+    const inserted = await insertReturning(
+      manager,
+      DisputeEntity,
+      {
         ...upsert.fields,
         ...chargeAmount(upsert.fields, transaction),
         provider: ctx.provider,
         providerDisputeId: upsert.providerDisputeId,
         transactionId: transaction?.id ?? null,
         providerUpdatedAt: ctx.occurredAt,
-      })
-      .orIgnore()
-      .returning('*')
-      .execute();
-    const wasInserted = (inserted.raw as unknown[]).length > 0;
+      },
+      { onConflictDoNothing: true },
+    );
     // Each write returns the row as stored: it is not read back.
     let stored: Record<string, unknown> | undefined;
 
     const events: { name: PaymentEventName; type: EventClass }[] = [];
-    if (wasInserted) {
+    if (inserted !== undefined) {
       // The insert holds the new row's lock until commit: nothing to select before reading it.
-      stored = (inserted.raw as Record<string, unknown>[])[0];
+      stored = inserted;
       events.push(upsert.created);
       if (upsert.changed && upsert.changed.name !== upsert.created.name)
         events.push(upsert.changed);

@@ -1,5 +1,10 @@
 import type { EntityManager } from 'typeorm';
-import { entityFromRow, queryEntities, updateReturning } from '../database/entity-from-row';
+import {
+  entityFromRow,
+  insertReturning,
+  queryEntities,
+  updateReturning,
+} from '../database/entity-from-row';
 import { TransactionEntity } from '../transactions/entities/transaction.entity';
 import { RejectedEventError } from '../webhooks/webhook-handler.registry';
 import { chargeAfterRefunds } from './charge-totals';
@@ -70,20 +75,17 @@ export async function writeCharge<D extends ChargeWriteDecision>(
     if (!write.createIfMissing) return { row: null, decision: null };
     const decision = write.decide(null);
     if (!decision.write) return { row: null, decision };
-    const inserted = await manager
-      .createQueryBuilder()
-      .insert()
-      .into(TransactionEntity)
-      .values({
+    const stored = await insertReturning(
+      manager,
+      TransactionEntity,
+      {
         ...write.values(null, decision as Extract<D, { write: true }>),
         type: 'charge',
         provider,
         amountRefunded: 0,
-      })
-      .orIgnore()
-      .returning('*')
-      .execute();
-    const stored = (inserted.raw as Record<string, unknown>[])[0];
+      },
+      { onConflictDoNothing: true },
+    );
     // A row just inserted has no refunds yet (none can name its id): nothing to recompute.
     if (stored !== undefined)
       return { row: entityFromRow(manager, TransactionEntity, stored), decision };

@@ -1,4 +1,4 @@
-import { entityFromRow } from '../database/entity-from-row';
+import { entityFromRow, insertReturning } from '../database/entity-from-row';
 import { Injectable } from '@nestjs/common';
 import { PaymentEvents } from '../events/payment-events';
 import type {
@@ -153,11 +153,10 @@ export class RefundWebhookHandlers {
     refund: RefundSnapshot,
     charge: TransactionEntity | null,
   ): Promise<TransactionEntity | null> {
-    const result = await ctx.manager
-      .createQueryBuilder()
-      .insert()
-      .into(TransactionEntity)
-      .values({
+    const inserted = await insertReturning(
+      ctx.manager,
+      TransactionEntity,
+      {
         provider: ctx.provider,
         type: 'refund',
         status: refund.status,
@@ -178,11 +177,9 @@ export class RefundWebhookHandlers {
             : { ...refund.metadata },
         idempotencyKey: null,
         providerUpdatedAt: ctx.occurredAt,
-      })
-      .orIgnore()
-      .returning('*')
-      .execute();
-    const inserted = (result.raw as Record<string, unknown>[] | undefined)?.[0];
+      },
+      { onConflictDoNothing: true },
+    );
     return inserted ? entityFromRow(ctx.manager, TransactionEntity, inserted) : null;
   }
 

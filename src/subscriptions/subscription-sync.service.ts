@@ -9,7 +9,7 @@ import {
   setSessionSubscription,
 } from '../ledger/subscription-links';
 import type { WebhookContext } from '../webhooks/webhook-handler.registry';
-import { entityFromRow, updateReturning } from '../database/entity-from-row';
+import { entityFromRow, insertReturning, updateReturning } from '../database/entity-from-row';
 import { SubscriptionEntity } from './entities/subscription.entity';
 import { NO_PENDING_CHANGE, settlesPendingChange } from './pending-change';
 import {
@@ -67,14 +67,11 @@ export class SubscriptionSyncService {
     // Each write returns the row as stored: no read back.
     let stored: Record<string, unknown> | undefined;
     if (row === null) {
-      const inserted = await manager
-        .createQueryBuilder()
-        .insert()
-        .into(SubscriptionEntity)
-        .values({ ...values, provider: ctx.provider, providerSubscriptionId: snapshot.id })
-        .returning('*')
-        .execute();
-      stored = (inserted.raw as Record<string, unknown>[])[0];
+      stored = await insertReturning(manager, SubscriptionEntity, {
+        ...values,
+        provider: ctx.provider,
+        providerSubscriptionId: snapshot.id,
+      });
     } else {
       stored = await updateReturning(manager, SubscriptionEntity, row.id, values);
     }
