@@ -9,24 +9,24 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { InjectPaymentDataSource } from './payment-data-source';
 import { withSessionAdvisoryLock } from './advisory-lock';
+import { ENTITIES } from './entities';
 
 /**
- * The tables whose plans go wrong when their statistics are stale: the outbox drain's claim
- * (payment_event_delivery), the listeners' checks of orphan refunds and unlinked disputes
- * (payment_transaction, payment_dispute).
+ * Besides the entities' tables: the outbox deliveries, whose drain claim went wrong first with
+ * stale statistics.
  */
-export const WATCHED_TABLES = ['payment_event_delivery', 'payment_transaction', 'payment_dispute'];
+const OTHER_TABLES = ['payment_event_delivery'];
 
 /** A table is analysed once it changed by more than this many rows and more than its size. */
 const MIN_CHANGED_ROWS = 1000;
 
 /**
- * Keeps the planner statistics of the service's busiest tables fresh after a burst
+ * Keeps the planner statistics of the service's tables fresh after a burst
  * (DATABASE_ANALYZE_CHECK_SECONDS). Autovacuum analyses a table at most once a minute (its
  * naptime), and a fresh install or a burst of payments leaves a table with statistics from when it
  * was a tenth of its size: then the drain's claim read the whole backlog of a shard for each
  * candidate (20 ms a batch of 20 against 5 ms; issue 13, bench/RESULTS.md part 5). Every few
- * seconds the worker instance looks at PostgreSQL's counters and runs ANALYZE on a watched table
+ * seconds the worker instance looks at PostgreSQL's counters and runs ANALYZE on one of its tables
  * that has changed by more rows than it had (and at least MIN_CHANGED_ROWS): a few times in a
  * table's growth, not on every change. One instance at a time (an advisory lock); a table the role
  * does not own is left to autovacuum, and a failing check is told once in the log and stops.
@@ -68,7 +68,7 @@ export class TableStatistics implements OnApplicationBootstrap, BeforeApplicatio
             -- ANALYZE skips, with a warning, a table the role does not own: left to autovacuum.
             AND (pg_has_role(c.relowner, 'MEMBER')
                  OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user))`,
-        [WATCHED_TABLES, MIN_CHANGED_ROWS],
+        [this.watchedTables(), MIN_CHANGED_ROWS],
       )
     ).map((row) => row.table);
     if (stale.length === 0) return [];
@@ -82,6 +82,14 @@ export class TableStatistics implements OnApplicationBootstrap, BeforeApplicatio
     if (!run.locked) return [];
     this.logger.debug({ msg: 'analysed tables after a burst of changes', tables: stale });
     return stale;
+  }
+
+  /** The service's tables: its entities' (money rows, disputes, the inbox, …) and the deliveries. */
+  private watchedTables(): string[] {
+    return [
+      ...ENTITIES.map((entity) => this.dataSource.getMetadata(entity).tableName),
+      ...OTHER_TABLES,
+    ];
   }
 
   private stop(error: unknown): void {
