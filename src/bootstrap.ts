@@ -15,7 +15,7 @@ import {
 } from './common/logging';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import type { AppConfig } from './config/app-config';
-import { mountWebhookRoute } from './webhooks/webhook-express-route';
+import { mountWebhookRoute } from './webhooks/webhook-lean-route';
 import { WEBHOOK_ROUTE } from './webhooks/webhooks.controller';
 
 /**
@@ -56,26 +56,29 @@ export async function createApp(
     },
   );
   // First: every request gets its id and its log line, even one the body parsers refuse.
-  app.use(createHttpLogger(logger));
+  const httpLogger = createHttpLogger(logger);
+  app.use(httpLogger);
   // The provider's deliveries take a lean route ahead of Nest's router (mountWebhookRoute
   // says what it skips and what it keeps); the signature covers the exact bytes it reads.
   // Not when the app brings modules of its own: their middleware (an IP allow-list, a
   // gate) must see the webhook, so it stays a Nest route there, raw body from rawBody.
   const ownModules = (options.imports ?? []).length > 0;
   if (options.routes?.webhook !== false && !ownModules) {
-    mountWebhookRoute(server, app, {
+    mountWebhookRoute(app.getHttpServer(), app, {
       bodyLimitBytes: config.bodyLimitBytes,
+      logger,
+      httpLogger,
       inRequestContext: createRequestContext(logger),
     });
-  } else {
-    // Nest's route: the exact bytes, whatever the content type, as req.rawBody — where the
-    // controller reads them in a host app too (Nest's `rawBody: true`).
-    app.use(
-      `/${WEBHOOK_ROUTE}`,
-      raw({ type: () => true, limit: config.bodyLimitBytes }),
-      keepRawBody,
-    );
   }
+  // Nest's route (the lean route's fallback, and the route itself in a host app): the exact
+  // bytes, whatever the content type, as req.rawBody — where the controller reads them
+  // (Nest's `rawBody: true`).
+  app.use(
+    `/${WEBHOOK_ROUTE}`,
+    raw({ type: () => true, limit: config.bodyLimitBytes }),
+    keepRawBody,
+  );
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
   app.useBodyParser('urlencoded', { extended: false, limit: config.bodyLimitBytes });
   // The service's controllers map their own errors (@PaymentController); this one answers

@@ -22,6 +22,14 @@ const PARSER_MESSAGES: Record<string, string> = {
   'encoding.unsupported': 'Request body encoding is not supported',
 };
 
+/** What `respond` writes to: an Express response, or the lean webhook route's answer. */
+export interface JsonResponse {
+  readonly headersSent: boolean;
+  setHeader(name: string, value: string): unknown;
+  status(code: number): JsonResponse | { json(body: unknown): unknown };
+  json(body: unknown): unknown;
+}
+
 /** Body-parser errors carry a status and a type instead of being HttpExceptions. */
 interface ParserError {
   status?: number;
@@ -44,7 +52,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 
   /** Answers `exception` in the §9 shape (for a route served outside Nest's router too). */
-  respond(response: Response, exception: unknown): void {
+  respond(response: JsonResponse, exception: unknown): void {
     const body = this.toBody(exception);
     if (response.headersSent) return;
     if (body.statusCode === 503 && isDatabaseUnavailable(exception)) {

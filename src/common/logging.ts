@@ -7,7 +7,7 @@ import { pinoHttp, type HttpLogger } from 'pino-http';
 import type { LogLevel } from '../config/app-config';
 import { redact, redactText, SECRET_KEY } from './redact';
 
-export type { RootLogger };
+export type { HttpLogger, RootLogger };
 
 /** Objects pino serialises itself (pino-http's request and response, errors). */
 const SERIALISED_KEYS = new Set(['req', 'res', 'err']);
@@ -87,13 +87,7 @@ const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 export function createHttpLogger(logger: RootLogger): HttpLogger {
   return pinoHttp({
     logger,
-    genReqId: (request: IncomingMessage, response: ServerResponse) => {
-      const incoming = request.headers['x-request-id'];
-      const id =
-        typeof incoming === 'string' && VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-      response.setHeader('X-Request-Id', id);
-      return id;
-    },
+    genReqId: requestIdOf,
     customAttributeKeys: { reqId: 'request_id', responseTime: 'duration_ms' },
     quietReqLogger: true,
     customLogLevel: (_request, response, error) =>
@@ -109,6 +103,15 @@ export function createHttpLogger(logger: RootLogger): HttpLogger {
       res: (response: { statusCode?: number }) => ({ status_code: response.statusCode }),
     },
   });
+}
+
+/** A request's id: the caller's X-Request-Id when it is a sane one, else a new UUID; answered in X-Request-Id. */
+export function requestIdOf(request: IncomingMessage, response: ServerResponse): string {
+  const incoming = request.headers['x-request-id'];
+  const id =
+    typeof incoming === 'string' && VALID_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  response.setHeader('X-Request-Id', id);
+  return id;
 }
 
 /**

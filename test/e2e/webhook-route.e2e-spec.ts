@@ -80,6 +80,22 @@ describe('the webhook route, lean or through Nest (e2e)', () => {
           expect(seen).toHaveLength(3);
           expect(first.headers['x-seen-by-app']).toBe('yes');
         }
+        // A delivery the lean route leaves to Nest's route (a Content-Encoding) is answered the same.
+        const again = signedStripeDelivery(
+          stripeEvent(
+            'charge.dispute.created',
+            stripeObject('dispute', { id: `dp_route_encoded_${Date.now()}_${++seq}` }),
+          ),
+          SECRET,
+        );
+        const encoded = await t.http
+          .post(`/${WEBHOOK_ROUTE}`)
+          .set(again.headers)
+          .set('content-encoding', 'identity')
+          .send(again.body);
+        expect(encoded.status).toBe(200);
+        expect(encoded.body).toEqual(expect.objectContaining({ outcome: 'processed' }));
+        expect(encoded.headers['x-request-id']).toEqual(expect.any(String));
         const metrics = await t.http.get('/metrics');
         expect(metrics.text).toMatch(
           /http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/payment\/webhook"[^}]*status_code="200"[^}]*\} [1-9]/,
