@@ -40,11 +40,37 @@ export async function queryEntities<T extends ObjectLiteral>(
 }
 
 /**
- * Updates the row `id` of `target`'s table with `values` (mapped by the driver as the ORM's
- * update maps them, transformers included; a function value is an SQL expression, and the
- * update-date column is set to now unless given, as `update` does) and returns it as stored
- * (`RETURNING *`, raw: for `entityFromRow`), or undefined when there is no such row. Spares the
- * SELECT that would read it back, and (raw SQL) the query builder's cost on the hot path.
+ * The columns `values` gives (undefined: not given), each with its SQL: a parameter appended to
+ * `parameters`, mapped by the driver as the ORM's insert and update map it (transformers
+ * included), or for a function value the SQL expression it returns, as the ORM takes it.
+ */
+function givenColumns<T extends ObjectLiteral>(
+  manager: EntityManager,
+  target: EntityTarget<T>,
+  values: QueryDeepPartialEntity<T>,
+  parameters: unknown[],
+): { name: string; sql: string }[] {
+  const driver = manager.connection.driver;
+  const given: { name: string; sql: string }[] = [];
+  for (const column of manager.connection.getMetadata(target).columns) {
+    const value: unknown = column.getEntityValue(values);
+    if (value === undefined) continue;
+    const name = driver.escape(column.databaseName);
+    if (typeof value === 'function') {
+      given.push({ name, sql: (value as () => string)() });
+      continue;
+    }
+    parameters.push(driver.preparePersistentValue(value, column));
+    given.push({ name, sql: `$${parameters.length}` });
+  }
+  return given;
+}
+
+/**
+ * Updates the row `id` of `target`'s table with `values` (see givenColumns; the update-date column
+ * is set to now unless given, as the ORM's `update` does) and returns it as stored (`RETURNING *`,
+ * raw: for `entityFromRow`), or undefined when there is no such row. Spares the SELECT that would
+ * read it back, and (raw SQL) the query builder's cost on the webhook hot path (issue 13).
  */
 export async function updateReturning<T extends ObjectLiteral>(
   manager: EntityManager,
@@ -54,20 +80,10 @@ export async function updateReturning<T extends ObjectLiteral>(
 ): Promise<Record<string, unknown> | undefined> {
   const metadata = manager.connection.getMetadata(target);
   const driver = manager.connection.driver;
-  const assignments: string[] = [];
   const parameters: unknown[] = [];
-  for (const column of metadata.columns) {
-    if (column.isPrimary) continue;
-    const value: unknown = column.getEntityValue(values);
-    if (value === undefined) continue;
-    const name = driver.escape(column.databaseName);
-    if (typeof value === 'function') {
-      assignments.push(`${name} = ${(value as () => string)()}`);
-      continue;
-    }
-    parameters.push(driver.preparePersistentValue(value, column));
-    assignments.push(`${name} = $${parameters.length}`);
-  }
+  const assignments = givenColumns(manager, target, values, parameters).map(
+    ({ name, sql }) => `${name} = ${sql}`,
+  );
   const updateDate = metadata.updateDateColumn;
   if (updateDate && updateDate.getEntityValue(values) === undefined)
     assignments.push(`${driver.escape(updateDate.databaseName)} = CURRENT_TIMESTAMP`);
@@ -81,15 +97,11 @@ export async function updateReturning<T extends ObjectLiteral>(
   return rows[0];
 }
 
-/** INSERT statements by table and column list (a bounded set: one per call site's columns). */
-const insertStatements = new Map<string, string>();
-
 /**
- * Inserts one row of `target`'s table with `values` (each column mapped by the driver as the
- * ORM's insert maps it, transformer included; columns not given take their defaults) and returns
- * it as stored (`RETURNING *`, raw: for `entityFromRow`); with `onConflictDoNothing`, undefined
- * when a unique constraint already holds such a row. Raw SQL: TypeORM's insert query builder was
- * an eighth of the service's CPU on the webhook hot path (issue 13).
+ * Inserts one row of `target`'s table with `values` (see givenColumns; columns not given take
+ * their defaults) and returns it as stored (`RETURNING *`, raw: for `entityFromRow`); with
+ * `onConflictDoNothing`, undefined when a unique constraint already holds such a row. Raw SQL:
+ * TypeORM's insert query builder was an eighth of the service's CPU per webhook (issue 13).
  */
 export async function insertReturning<T extends ObjectLiteral>(
   manager: EntityManager,
@@ -97,26 +109,15 @@ export async function insertReturning<T extends ObjectLiteral>(
   values: QueryDeepPartialEntity<T>,
   options: { onConflictDoNothing?: boolean } = {},
 ): Promise<Record<string, unknown> | undefined> {
-  const metadata = manager.connection.getMetadata(target);
-  const driver = manager.connection.driver;
-  const names: string[] = [];
   const parameters: unknown[] = [];
-  for (const column of metadata.columns) {
-    const value: unknown = column.getEntityValue(values);
-    if (value === undefined) continue;
-    names.push(column.databaseName);
-    parameters.push(driver.preparePersistentValue(value, column));
-  }
-  const key = `${metadata.tableName}|${names.join(',')}|${options.onConflictDoNothing === true}`;
-  let sql = insertStatements.get(key);
-  if (sql === undefined) {
-    sql =
-      `INSERT INTO ${driver.escape(metadata.tableName)} (${names.map((name) => driver.escape(name)).join(', ')}) ` +
-      `VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')})` +
+  const given = givenColumns(manager, target, values, parameters);
+  const table = manager.connection.driver.escape(manager.connection.getMetadata(target).tableName);
+  const rows = await manager.query<Record<string, unknown>[]>(
+    `INSERT INTO ${table} (${given.map((column) => column.name).join(', ')}) ` +
+      `VALUES (${given.map((column) => column.sql).join(', ')})` +
       (options.onConflictDoNothing ? ' ON CONFLICT DO NOTHING' : '') +
-      ' RETURNING *';
-    insertStatements.set(key, sql);
-  }
-  const rows = await manager.query<Record<string, unknown>[]>(sql, parameters);
+      ' RETURNING *',
+    parameters,
+  );
   return rows[0];
 }
