@@ -21,7 +21,7 @@ import {
 } from '../ledger/subscription-links';
 import { CheckoutCompletedEvent, CheckoutExpiredEvent } from './checkout.events';
 import { CheckoutSessionEntity } from './entities/checkout-session.entity';
-import { entityFromRow, updateReturning } from '../database/entity-from-row';
+import { updateReturning } from '../database/entity-from-row';
 
 type SessionChange =
   | ChangeOf<'checkout.completed'>
@@ -129,7 +129,7 @@ export class CheckoutWebhookHandlers {
     // The row as the UPDATE returned it, unless the link changed it since.
     const updated =
       linked === null && written !== undefined
-        ? entityFromRow(manager, CheckoutSessionEntity, written)
+        ? written
         : await manager.findOneByOrFail(CheckoutSessionEntity, { id: session.id });
     const base = {
       providerEventId: ctx.eventId,

@@ -69,7 +69,7 @@ function givenColumns<T extends ObjectLiteral>(
 /**
  * Updates the row `id` of `target`'s table with `values` (see givenColumns; the update-date column
  * is set to now unless given, as the ORM's `update` does) and returns it as stored (`RETURNING *`,
- * raw: for `entityFromRow`), or undefined when there is no such row. Spares the SELECT that would
+ * hydrated by `entityFromRow`), or undefined when there is no such row. Spares the SELECT that would
  * read it back, and (raw SQL) the query builder's cost on the webhook hot path (issue 13).
  */
 export async function updateReturning<T extends ObjectLiteral>(
@@ -77,7 +77,7 @@ export async function updateReturning<T extends ObjectLiteral>(
   target: EntityTarget<T>,
   id: number,
   values: QueryDeepPartialEntity<T>,
-): Promise<Record<string, unknown> | undefined> {
+): Promise<T | undefined> {
   const metadata = manager.connection.getMetadata(target);
   const driver = manager.connection.driver;
   const parameters: unknown[] = [];
@@ -94,12 +94,12 @@ export async function updateReturning<T extends ObjectLiteral>(
       `WHERE ${driver.escape(metadata.primaryColumns[0].databaseName)} = $${parameters.length} RETURNING *`,
     parameters,
   );
-  return rows[0];
+  return rows[0] && entityFromRow(manager, target, rows[0]);
 }
 
 /**
  * Inserts one row of `target`'s table with `values` (see givenColumns; columns not given take
- * their defaults) and returns it as stored (`RETURNING *`, raw: for `entityFromRow`); with
+ * their defaults) and returns it as stored (`RETURNING *`, hydrated by `entityFromRow`); with
  * `onConflictDoNothing`, undefined when a unique constraint already holds such a row. Raw SQL:
  * TypeORM's insert query builder was an eighth of the service's CPU per webhook (issue 13).
  */
@@ -108,7 +108,7 @@ export async function insertReturning<T extends ObjectLiteral>(
   target: EntityTarget<T>,
   values: QueryDeepPartialEntity<T>,
   options: { onConflictDoNothing?: boolean } = {},
-): Promise<Record<string, unknown> | undefined> {
+): Promise<T | undefined> {
   const parameters: unknown[] = [];
   const given = givenColumns(manager, target, values, parameters);
   const table = manager.connection.driver.escape(manager.connection.getMetadata(target).tableName);
@@ -119,5 +119,5 @@ export async function insertReturning<T extends ObjectLiteral>(
       ' RETURNING *',
     parameters,
   );
-  return rows[0];
+  return rows[0] && entityFromRow(manager, target, rows[0]);
 }

@@ -1,4 +1,4 @@
-import { entityFromRow, insertReturning, updateReturning } from '../database/entity-from-row';
+import { insertReturning, updateReturning } from '../database/entity-from-row';
 import { Injectable } from '@nestjs/common';
 import { PaymentEvents, type PaymentEventName } from '../events/payment-events';
 import type { ChangeOf } from '../payment-provider/payment-provider.types';
@@ -140,12 +140,12 @@ export class DisputeWebhookHandler {
       { onConflictDoNothing: true },
     );
     // Each write returns the row as stored: it is not read back.
-    let stored: Record<string, unknown> | undefined;
+    let saved: DisputeEntity | undefined;
 
     const events: { name: PaymentEventName; type: EventClass }[] = [];
     if (inserted !== undefined) {
       // The insert holds the new row's lock until commit: nothing to select before reading it.
-      stored = inserted;
+      saved = inserted;
       events.push(upsert.created);
       if (upsert.changed && upsert.changed.name !== upsert.created.name)
         events.push(upsert.changed);
@@ -172,13 +172,11 @@ export class DisputeWebhookHandler {
           Object.assign(patch, { deadlineWarnedAt: null, deadlineFlaggedAt: null });
       }
       Object.assign(patch, chargeAmount({ ...row, ...patch }, transaction));
-      stored = await updateReturning(manager, DisputeEntity, row.id, patch);
+      saved = await updateReturning(manager, DisputeEntity, row.id, patch);
       events.push(apply && upsert.changed ? upsert.changed : UPDATED);
     }
 
-    if (stored === undefined)
-      throw new Error(`dispute ${upsert.providerDisputeId} was not written`);
-    const saved = entityFromRow(manager, DisputeEntity, stored);
+    if (saved === undefined) throw new Error(`dispute ${upsert.providerDisputeId} was not written`);
     const dispute = toDisputeResource(saved);
     const transactionResource = transaction ? toTransactionResource(transaction) : null;
     for (const event of events) {

@@ -1,10 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import {
-  entityFromRow,
-  insertReturning,
-  queryEntities,
-  updateReturning,
-} from '../database/entity-from-row';
+import { insertReturning, queryEntities, updateReturning } from '../database/entity-from-row';
 import { TransactionEntity } from '../transactions/entities/transaction.entity';
 import { RejectedEventError } from '../webhooks/webhook-handler.registry';
 import { chargeAfterRefunds } from './charge-totals';
@@ -75,7 +70,7 @@ export async function writeCharge<D extends ChargeWriteDecision>(
     if (!write.createIfMissing) return { row: null, decision: null };
     const decision = write.decide(null);
     if (!decision.write) return { row: null, decision };
-    const stored = await insertReturning(
+    const inserted = await insertReturning(
       manager,
       TransactionEntity,
       {
@@ -87,8 +82,7 @@ export async function writeCharge<D extends ChargeWriteDecision>(
       { onConflictDoNothing: true },
     );
     // A row just inserted has no refunds yet (none can name its id): nothing to recompute.
-    if (stored !== undefined)
-      return { row: entityFromRow(manager, TransactionEntity, stored), decision };
+    if (inserted !== undefined) return { row: inserted, decision };
     row = await lockCharge(manager, provider, keys);
     refuseChargeOfAnotherPayment(row, keys);
     if (row === null)
@@ -107,7 +101,7 @@ export async function writeCharge<D extends ChargeWriteDecision>(
     ...totals,
   });
   if (written === undefined) throw new Error(`charge row ${row.id} vanished while locked`);
-  return { row: entityFromRow(manager, TransactionEntity, written), decision };
+  return { row: written, decision };
 }
 
 /** A charge id is one payment's: an event pairing it with another payment can never apply. */

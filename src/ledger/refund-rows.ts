@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { NotFoundError } from '../common/domain-error';
 import { isRowId } from '../common/parse-id.pipe';
-import { entityFromRow, queryEntities, updateReturning } from '../database/entity-from-row';
+import { queryEntities, updateReturning } from '../database/entity-from-row';
 import { TransactionEntity } from '../transactions/entities/transaction.entity';
 import { chargeAfterRefunds } from './charge-totals';
 import { LOCK_CHARGE_PREFER_INTENT_SQL } from './charge-lookups';
@@ -126,7 +126,7 @@ export async function recomputeCharge(
   if (next.amountRefunded !== charge.amountRefunded || next.status !== charge.status) {
     // The UPDATE returns the row as stored: no read back.
     const stored = await updateReturning(manager, TransactionEntity, charge.id, next);
-    if (stored !== undefined) return entityFromRow(manager, TransactionEntity, stored);
+    if (stored !== undefined) return stored;
   }
   return manager.findOneByOrFail(TransactionEntity, { id: charge.id });
 }

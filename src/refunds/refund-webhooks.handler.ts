@@ -1,4 +1,4 @@
-import { entityFromRow, insertReturning } from '../database/entity-from-row';
+import { insertReturning } from '../database/entity-from-row';
 import { Injectable } from '@nestjs/common';
 import { PaymentEvents } from '../events/payment-events';
 import type {
@@ -180,7 +180,7 @@ export class RefundWebhookHandlers {
       },
       { onConflictDoNothing: true },
     );
-    return inserted ? entityFromRow(ctx.manager, TransactionEntity, inserted) : null;
+    return inserted ?? null;
   }
 
   /**

@@ -65,18 +65,17 @@ export class SubscriptionSyncService {
     };
 
     // Each write returns the row as stored: no read back.
-    let stored: Record<string, unknown> | undefined;
+    let saved: SubscriptionEntity | undefined;
     if (row === null) {
-      stored = await insertReturning(manager, SubscriptionEntity, {
+      saved = await insertReturning(manager, SubscriptionEntity, {
         ...values,
         provider: ctx.provider,
         providerSubscriptionId: snapshot.id,
       });
     } else {
-      stored = await updateReturning(manager, SubscriptionEntity, row.id, values);
+      saved = await updateReturning(manager, SubscriptionEntity, row.id, values);
     }
-    if (stored === undefined) throw new Error(`subscription ${snapshot.id} was not written`);
-    const saved = entityFromRow(manager, SubscriptionEntity, stored);
+    if (saved === undefined) throw new Error(`subscription ${snapshot.id} was not written`);
     const id = saved.id;
     if (row === null) {
       await linkInvoiceChargesToSubscription(manager, ctx.provider, snapshot.id, id, values);
