@@ -29,7 +29,8 @@
  * `--cpu-prof --cpu-prof-dir=/tmp/prof` for a CPU profile of it under this load.
  *
  * BENCH_PG_URL is the server (default postgres://postgres@127.0.0.1:5432/postgres);
- * the bench creates its databases and drops them after.
+ * the bench creates its databases and drops them after (BENCH_KEEP_DATABASES=1 keeps
+ * them for a look at what was written; the next run drops them first).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -63,6 +64,7 @@ const COLD_START = process.env.BENCH_COLD_START !== '0';
 const SECRET = 'whsec_bench_side_by_side_secret';
 const BASE_DB = 'payments_bench_wh_baseline';
 const SERVICE_DB = 'payments_bench_wh_service';
+const KEEP_DATABASES = process.env.BENCH_KEEP_DATABASES === '1';
 const SERVICE_NODE_ARGS = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const CLK_TCK = 100; // Linux clock ticks per second (USER_HZ) for /proc/<pid>/stat
 
@@ -477,8 +479,10 @@ async function main(): Promise<void> {
       );
   } finally {
     for (const server of servers) await stop(server.child);
-    await dropDatabase(SERVER_URL, BASE_DB);
-    await dropDatabase(SERVER_URL, SERVICE_DB);
+    if (!KEEP_DATABASES) {
+      await dropDatabase(SERVER_URL, BASE_DB);
+      await dropDatabase(SERVER_URL, SERVICE_DB);
+    }
   }
 }
 
