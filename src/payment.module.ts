@@ -242,6 +242,7 @@ export class PaymentModule implements NestModule {
               useFactory: (resolved: { config: AppConfig; databaseUrl?: string | null }) => ({
                 url: resolved.databaseUrl ?? dataSource.url,
                 migrationsRun: resolved.config.migrationsRun,
+                poolSize: resolved.config.databasePoolSize,
                 preparedStatements: resolved.config.databasePreparedStatements,
                 batchTransactions: resolved.config.databaseBatchTransactions,
               }),

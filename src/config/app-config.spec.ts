@@ -27,6 +27,7 @@ describe('loadConfig', () => {
     expect(config.apiKeys).toEqual([]);
     expect(config.migrationsRun).toBe(true);
     expect(config.metricsPublic).toBe(false);
+    expect(config.databasePoolSize).toBe(10);
   });
 
   it.each([
@@ -66,6 +67,7 @@ describe('loadConfig', () => {
     [{ PUBLIC_RATE_LIMIT: '0' }, 'PUBLIC_RATE_LIMIT must be an integer'],
     [{ DISPUTE_DEADLINE_WARNING_HOURS: '-1' }, 'DISPUTE_DEADLINE_WARNING_HOURS must be an integer'],
     [{ MIGRATIONS_RUN: 'maybe' }, 'MIGRATIONS_RUN must be true or false'],
+    [{ DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE must be an integer from 1 to 1000'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of'],
     [{ METRICS_PUBLIC: 'sometimes' }, 'METRICS_PUBLIC must be true or false'],
     [

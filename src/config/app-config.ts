@@ -34,6 +34,8 @@ export interface AppConfig {
   databaseUrl?: string;
   dataDir: string;
   migrationsRun: boolean;
+  /** Connections of the service's own pool (DATABASE_POOL_SIZE). */
+  databasePoolSize: number;
   /** The service's own pool runs its statements prepared (DATABASE_PREPARED_STATEMENTS). */
   databasePreparedStatements: boolean;
   /** BEGIN / COMMIT share a round trip with a statement (see database/service-pg-client.ts). */
@@ -107,6 +109,14 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 /** The development secret the sandbox signs its webhooks with when none is configured. */
+/**
+ * Connections of the service's own pool by default (pg's own default; it was a fixed 20). On 2
+ * cores the webhook bench ran as many events per second with 6 or 10 as with 20, at 6–13 % less
+ * PostgreSQL CPU per event (bench/RESULTS.md, issue 13 part 6): past a few per core, connections
+ * only queue inside PostgreSQL, and every instance's pool counts against max_connections.
+ */
+export const DEFAULT_POOL_SIZE = 10;
+
 export const SANDBOX_DEFAULT_WEBHOOK_SECRET = 'whsec_sandbox_development_only';
 
 /**
@@ -295,6 +305,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     databaseUrl,
     dataDir: path.resolve(value('DATA_DIR') ?? './.data'),
     migrationsRun: boolean('MIGRATIONS_RUN', true),
+    databasePoolSize: integer('DATABASE_POOL_SIZE', DEFAULT_POOL_SIZE, 1, 1000),
     databasePreparedStatements: boolean('DATABASE_PREPARED_STATEMENTS', true),
     databaseBatchTransactions: boolean('DATABASE_BATCH_TRANSACTIONS', true),
     databaseAnalyzeCheckSeconds: integer('DATABASE_ANALYZE_CHECK_SECONDS', 5, 0, 3600),

@@ -5,7 +5,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { pendingMigrations, runMigrationsLocked } from './migrations-runner';
 import { resetTransactionBoundaries } from './service-pg-client';
-import { typeOrmOptions } from './typeorm-options';
+import { type OwnPoolOptions, typeOrmOptions } from './typeorm-options';
 
 /**
  * TypeORM on the PostgreSQL at `url` (the embedded server or DATABASE_URL;
@@ -19,33 +19,24 @@ import { typeOrmOptions } from './typeorm-options';
  */
 export const OWN_DATA_SOURCE_NAME = 'payment-service';
 
+/** Where the service's own pool connects, whether it migrates, and how it runs (OwnPoolOptions). */
+export interface OwnDataSourceOptions extends OwnPoolOptions {
+  url: string;
+  migrationsRun: boolean;
+}
+
 @Module({})
 export class DatabaseModule {
-  static forRoot(options: {
-    url: string;
-    migrationsRun: boolean;
-    preparedStatements?: boolean;
-    batchTransactions?: boolean;
-  }): DynamicModule {
+  static forRoot(options: OwnDataSourceOptions): DynamicModule {
     return DatabaseModule.forRootAsync({ inject: [], useFactory: () => options });
   }
 
   /** The URL from a factory (the config given to PaymentModule.forRootAsync). */
   static forRootAsync(factory: {
     inject: unknown[];
-    useFactory: (...args: never[]) => {
-      url: string;
-      migrationsRun: boolean;
-      preparedStatements?: boolean;
-      batchTransactions?: boolean;
-    };
+    useFactory: (...args: never[]) => OwnDataSourceOptions;
   }): DynamicModule {
-    let options: {
-      url: string;
-      migrationsRun: boolean;
-      preparedStatements?: boolean;
-      batchTransactions?: boolean;
-    };
+    let options: OwnDataSourceOptions;
     return {
       module: DatabaseModule,
       imports: [

@@ -1,5 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
+import { DEFAULT_POOL_SIZE } from '../config/app-config';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
 import { serviceClientExtra } from './service-pg-client';
 
@@ -10,12 +11,16 @@ export const PAYMENT_MIGRATIONS_TABLE = 'payment_migrations';
  * The options shared by the app, the CLI and the migration tooling. `preparedStatements`:
  * the service's own pool runs its statements prepared (DATABASE_PREPARED_STATEMENTS);
  * `batchTransactions`: BEGIN and COMMIT share a round trip with a statement
- * (DATABASE_BATCH_TRANSACTIONS). See service-pg-client.ts.
+ * (DATABASE_BATCH_TRANSACTIONS). See service-pg-client.ts. `poolSize`: its connections
+ * (DATABASE_POOL_SIZE).
  */
-export function typeOrmOptions(
-  url: string,
-  options: { preparedStatements?: boolean; batchTransactions?: boolean } = {},
-): DataSourceOptions {
+export interface OwnPoolOptions {
+  preparedStatements?: boolean;
+  batchTransactions?: boolean;
+  poolSize?: number;
+}
+
+export function typeOrmOptions(url: string, options: OwnPoolOptions = {}): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -26,7 +31,7 @@ export function typeOrmOptions(
     synchronize: false,
     logging: false,
     extra: {
-      max: 20,
+      max: options.poolSize ?? DEFAULT_POOL_SIZE,
       application_name: 'payment-service',
       ...serviceClientExtra({
         preparedStatements: options.preparedStatements ?? false,

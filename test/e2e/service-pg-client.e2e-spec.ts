@@ -3,6 +3,37 @@ import type { QueryRunner } from 'typeorm';
 import { commitWithNextStatement } from '../../src/database/service-pg-client';
 import { createTestApp, type TestApp } from '../support/test-app';
 
+/** DATABASE_POOL_SIZE: the service's own pool opens at most that many connections. */
+describe('the size of the service pool (e2e)', () => {
+  /** Backends that served `n` statements sent at once, each holding its connection 50 ms. */
+  async function backendsFor(t: TestApp, n: number): Promise<number> {
+    const rows = await Promise.all(
+      Array.from({ length: n }, () =>
+        t.dataSource.query<{ pid: number }[]>('SELECT pg_backend_pid() AS pid, pg_sleep(0.05)'),
+      ),
+    );
+    return new Set(rows.map(([row]) => row.pid)).size;
+  }
+
+  it('keeps to DATABASE_POOL_SIZE connections however many statements wait', async () => {
+    const t = await createTestApp({ DATABASE_POOL_SIZE: '2' });
+    try {
+      expect(await backendsFor(t, 8)).toBe(2);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('opens up to 10 by default', async () => {
+    const t = await createTestApp();
+    try {
+      expect(await backendsFor(t, 12)).toBe(10);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 /**
  * DATABASE_PREPARED_STATEMENTS: the service's own pool runs parameterised statements as
  * named prepared statements (parsed and planned once per connection), or not at all.
