@@ -1,4 +1,4 @@
-import { insertReturning, updateReturning } from '../database/entity-from-row';
+import { insertReturning, queryEntities, updateReturning } from '../database/entity-from-row';
 import { Injectable } from '@nestjs/common';
 import { PaymentEvents, type PaymentEventName } from '../events/payment-events';
 import type { ChangeOf } from '../payment-provider/payment-provider.types';
@@ -50,6 +50,10 @@ interface Upsert {
   /** Announces a change to a known row (or, after `created`, what this event was). */
   changed: { name: PaymentEventName; type: EventClass } | null;
 }
+
+/** The dispute row by its provider id, locked: a concurrent delivery about it waits. */
+const LOCK_DISPUTE_SQL =
+  'SELECT * FROM payment_dispute WHERE provider = $1 AND provider_dispute_id = $2 FOR UPDATE';
 
 const CREATED = { name: PaymentEvents.DISPUTE_CREATED, type: DisputeCreatedEvent };
 const UPDATED = { name: PaymentEvents.DISPUTE_UPDATED, type: DisputeUpdatedEvent };
@@ -124,7 +128,6 @@ export class DisputeWebhookHandler {
     upsert: Upsert,
   ): Promise<void> {
     const { manager } = ctx;
-    const repository = manager.getRepository(DisputeEntity);
     let transaction = await findCharge(manager, ctx.provider, upsert.fields);
     const inserted = await insertReturning(
       manager,
@@ -151,14 +154,12 @@ export class DisputeWebhookHandler {
         events.push(upsert.changed);
     } else {
       // Lock the row: a concurrent delivery about the same dispute waits here.
-      const row = await repository
-        .createQueryBuilder('d')
-        .setLock('pessimistic_write')
-        .where('d.provider = :provider AND d.provider_dispute_id = :id', {
-          provider: ctx.provider,
-          id: upsert.providerDisputeId,
-        })
-        .getOneOrFail();
+      const [row] = await queryEntities(manager, DisputeEntity, LOCK_DISPUTE_SQL, [
+        ctx.provider,
+        upsert.providerDisputeId,
+      ]);
+      if (row === undefined)
+        throw new Error(`dispute ${upsert.providerDisputeId} conflicts but cannot be found`);
       if (row.transactionId !== null)
         transaction = await transactionById(manager, row.transactionId);
       const apply = shouldApplyChange(row, upsert.incoming, ctx.occurredAt);
