@@ -1,6 +1,4 @@
 import { Injectable, Module } from '@nestjs/common';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { OnPaymentEvent } from '../../src/events/on-payment-event.decorator';
 import { PaymentEvents } from '../../src/events/payment-events';
@@ -16,6 +14,7 @@ import {
   type StripeObject,
 } from '../fixtures/stripe/events';
 import { waitForPaymentEvents } from '../../src/events/wait-for-payment-events';
+import { FakeStripeApi, type StripeCall } from '../support/fake-stripe';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 const WEBHOOK_SECRET = 'whsec_test';
@@ -38,67 +37,6 @@ class RefundEventRecorder {
 
 @Module({ providers: [RefundEventRecorder] })
 class RecorderModule {}
-
-interface StripeCall {
-  method: string;
-  path: string;
-  idempotencyKey: string | undefined;
-  form: URLSearchParams;
-}
-
-interface FakeAnswer {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-}
-
-/** A local stand-in for api.stripe.com: records each call and answers what the test says. */
-class FakeStripeApi {
-  readonly calls: StripeCall[] = [];
-  answer: (call: StripeCall) => Promise<FakeAnswer> = async (call) => ({
-    status: 200,
-    body: refundAnswer(call),
-  });
-  private server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const call: StripeCall = {
-        method: req.method ?? '',
-        path: req.url ?? '',
-        idempotencyKey: req.headers['idempotency-key'] as string | undefined,
-        form: new URLSearchParams(Buffer.concat(chunks).toString('utf8')),
-      };
-      this.calls.push(call);
-      this.answer(call)
-        .then((answer) => {
-          res.writeHead(answer.status, {
-            'content-type': 'application/json',
-            'request-id': 'req_fake',
-            ...answer.headers,
-          });
-          res.end(JSON.stringify(answer.body));
-        })
-        .catch((error: Error) => {
-          res.writeHead(500, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ error: { type: 'api_error', message: error.message } }));
-        });
-    });
-  });
-
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-
-  refundCalls(): StripeCall[] {
-    return this.calls.filter((call) => call.method === 'POST' && call.path === '/v1/refunds');
-  }
-}
 
 let refundSeq = 0;
 
@@ -147,7 +85,7 @@ describe('refunds on the Stripe adapter', () => {
     await stripeApi.stop();
   });
   beforeEach(() => {
-    stripeApi.answer = async (call) => ({ status: 200, body: refundAnswer(call) });
+    stripeApi.override = async (call) => ({ status: 200, body: refundAnswer(call) });
   });
 
   const repository = () => t.dataSource.getRepository(TransactionEntity);
@@ -227,7 +165,7 @@ describe('refunds on the Stripe adapter', () => {
       .send({ amount: 500, reason: 'requested_by_customer' })
       .expect(201);
 
-    const [call] = stripeApi.refundCalls().slice(-1);
+    const [call] = stripeApi.callsTo('/v1/refunds').slice(-1);
     expect(call.idempotencyKey).toBe('refund-client-order-1001-refund-1');
     expect(Object.fromEntries(call.form)).toEqual({
       amount: '500',
@@ -255,7 +193,7 @@ describe('refunds on the Stripe adapter', () => {
       .send({ reason: 'fraud warning' })
       .expect(201);
 
-    const [call] = stripeApi.refundCalls().slice(-1);
+    const [call] = stripeApi.callsTo('/v1/refunds').slice(-1);
     expect(call.form.has('reason')).toBe(false);
     expect(call.form.get('metadata[reason_text]')).toBe('fraud warning');
     expect(call.form.get('amount')).toBe('2000');
@@ -265,12 +203,12 @@ describe('refunds on the Stripe adapter', () => {
 
   it('refuses an over-refund or a refund of a refunded charge without calling Stripe', async () => {
     const charge = await storedCharge();
-    const calls = stripeApi.refundCalls().length;
+    const calls = stripeApi.callsTo('/v1/refunds').length;
     await t.http.post(`/api/v1/payment/refund/${charge.id}`).send({ amount: 2001 }).expect(400);
-    expect(stripeApi.refundCalls()).toHaveLength(calls);
+    expect(stripeApi.callsTo('/v1/refunds')).toHaveLength(calls);
     await t.http.post(`/api/v1/payment/refund/${charge.id}`).send({}).expect(201);
     await t.http.post(`/api/v1/payment/refund/${charge.id}`).send({}).expect(409);
-    expect(stripeApi.refundCalls()).toHaveLength(calls + 1);
+    expect(stripeApi.callsTo('/v1/refunds')).toHaveLength(calls + 1);
   });
 
   it('records a dashboard refund once: charge.refunded delivered 3 times and refund.created once', async () => {
@@ -380,7 +318,7 @@ describe('refunds on the Stripe adapter', () => {
   it("attaches the refund id to our pending row when the refund's webhook arrives before Stripe's answer", async () => {
     const charge = await storedCharge();
     let seenBeforeAnswer: TransactionEntity[] = [];
-    stripeApi.answer = async (call) => {
+    stripeApi.override = async (call) => {
       const refund = refundAnswer(call, { charge: charge.providerChargeId });
       await deliver(stripeEvent('refund.created', refund)); // Stripe's webhook overtakes its API answer
       seenBeforeAnswer = await refundRows(charge.id);
@@ -415,7 +353,7 @@ describe('refunds on the Stripe adapter', () => {
 
   it('merges into one row when an early webhook could not be matched to our pending row', async () => {
     const charge = await storedCharge();
-    stripeApi.answer = async (call) => {
+    stripeApi.override = async (call) => {
       const refund = refundAnswer(call, { charge: charge.providerChargeId });
       await deliver(stripeEvent('refund.created', { ...refund, metadata: {} }));
       return { status: 200, body: refund };
@@ -435,7 +373,7 @@ describe('refunds on the Stripe adapter', () => {
 
   it("releases the reserved amount when Stripe refuses the refund, and answers with Stripe's message", async () => {
     const charge = await storedCharge();
-    stripeApi.answer = async () => ({
+    stripeApi.override = async () => ({
       status: 400,
       body: {
         error: {
@@ -462,20 +400,20 @@ describe('refunds on the Stripe adapter', () => {
     );
 
     // A retry with the same key gets the same refusal without asking Stripe again.
-    const calls = stripeApi.refundCalls().length;
+    const calls = stripeApi.callsTo('/v1/refunds').length;
     const retry = await t.http
       .post(`/api/v1/payment/refund/${charge.id}`)
       .set('Idempotency-Key', key)
       .send({ amount: 700 })
       .expect(400);
     expect(retry.body.message).toBe(res.body.message);
-    expect(stripeApi.refundCalls()).toHaveLength(calls);
+    expect(stripeApi.callsTo('/v1/refunds')).toHaveLength(calls);
     expect(await refundRows(charge.id)).toHaveLength(1);
   });
 
   it('answers 202 and keeps the amount reserved when Stripe answers 503 (outcome unknown); the same key returns the row; the settling job completes it', async () => {
     const charge = await storedCharge();
-    stripeApi.answer = async () => ({
+    stripeApi.override = async () => ({
       status: 503,
       body: { error: { type: 'api_error', message: 'Service unavailable' } },
       headers: { 'stripe-should-retry': 'false' },
@@ -500,20 +438,22 @@ describe('refunds on the Stripe adapter', () => {
       .expect(400);
     expect(over.body.details.remaining_amount).toBe(1400);
 
-    stripeApi.answer = async (call) => ({ status: 200, body: refundAnswer(call) });
-    const calls = stripeApi.refundCalls().length;
+    stripeApi.override = async (call) => ({ status: 200, body: refundAnswer(call) });
+    const calls = stripeApi.callsTo('/v1/refunds').length;
     const retry = await t.http
       .post(`/api/v1/payment/refund/${charge.id}`)
       .set('Idempotency-Key', key)
       .send({ amount: 600 })
       .expect(202);
     expect(retry.body).toEqual(expect.objectContaining({ id: pending.id, status: 'pending' }));
-    expect(stripeApi.refundCalls()).toHaveLength(calls);
+    expect(stripeApi.callsTo('/v1/refunds')).toHaveLength(calls);
 
     await t.app.get(RefundSettlementJob).run();
     expect(await row(pending.id)).toEqual(expect.objectContaining({ status: 'succeeded' }));
     expect(
-      stripeApi.refundCalls().filter((call) => call.idempotencyKey === `refund-client-${key}`),
+      stripeApi
+        .callsTo('/v1/refunds')
+        .filter((call) => call.idempotencyKey === `refund-client-${key}`),
     ).toHaveLength(2);
     expect(await refundRows(charge.id)).toHaveLength(1);
     await waitForPaymentEvents(t.app);
@@ -522,7 +462,7 @@ describe('refunds on the Stripe adapter', () => {
 
   it('sends a keyless refund whose outcome was unknown again from the CLI, with the same idempotency key', async () => {
     const charge = await storedCharge();
-    stripeApi.answer = async () => ({
+    stripeApi.override = async () => ({
       status: 503,
       body: { error: { type: 'api_error', message: 'Service unavailable' } },
       headers: { 'stripe-should-retry': 'false' },
@@ -531,7 +471,7 @@ describe('refunds on the Stripe adapter', () => {
     const [pending] = await refundRows(charge.id);
     expect(pending).toEqual(expect.objectContaining({ status: 'pending', amount: 800 }));
 
-    stripeApi.answer = async (call) => ({ status: 200, body: refundAnswer(call) });
+    stripeApi.override = async (call) => ({ status: 200, body: refundAnswer(call) });
     const out: string[] = [];
     const code = await runCli(
       ['refunds', 'retry-pending', '--older-than-minutes', '0'],
@@ -544,7 +484,7 @@ describe('refunds on the Stripe adapter', () => {
     expect(settled).toEqual(expect.objectContaining({ id: pending.id, status: 'succeeded' }));
     expect(settled.providerRefundId).toMatch(/^re_/);
     const keys = stripeApi
-      .refundCalls()
+      .callsTo('/v1/refunds')
       .filter((call) => call.idempotencyKey === `refund-${pending.id}`);
     expect(keys).toHaveLength(2);
     expect(await row(charge.id)).toEqual(
@@ -555,7 +495,7 @@ describe('refunds on the Stripe adapter', () => {
   it('keeps the amount reserved when Stripe fails with a 500, whose outcome is unknown, so that no second refund can be sent', async () => {
     const charge = await storedCharge();
     // Stripe may have made the refund before failing: a 500's result is indeterminate.
-    stripeApi.answer = async () => ({
+    stripeApi.override = async () => ({
       status: 500,
       body: { error: { type: 'api_error', message: 'An unknown error occurred' } },
       headers: { 'stripe-should-retry': 'false' },
@@ -573,15 +513,17 @@ describe('refunds on the Stripe adapter', () => {
       expect.objectContaining({ status: 'partially_refunded', amountRefunded: 1500 }),
     );
     // A keyless retry of "the same" refund must not reach Stripe with a new key.
-    const calls = stripeApi.refundCalls().length;
-    stripeApi.answer = async (call) => ({ status: 200, body: refundAnswer(call) });
+    const calls = stripeApi.callsTo('/v1/refunds').length;
+    stripeApi.override = async (call) => ({ status: 200, body: refundAnswer(call) });
     await t.http.post(`/api/v1/payment/refund/${charge.id}`).send({ amount: 1500 }).expect(400);
-    expect(stripeApi.refundCalls()).toHaveLength(calls);
+    expect(stripeApi.callsTo('/v1/refunds')).toHaveLength(calls);
 
     // The settling job reaches Stripe with the same idempotency key and completes it.
     await t.app.get(RefundSettlementJob).run();
     expect(await row(pending.id)).toEqual(expect.objectContaining({ status: 'succeeded' }));
-    expect(stripeApi.refundCalls().slice(-1)[0].idempotencyKey).toBe(`refund-client-${key}`);
+    expect(stripeApi.callsTo('/v1/refunds').slice(-1)[0].idempotencyKey).toBe(
+      `refund-client-${key}`,
+    );
   });
 
   it('keeps a refund of a charge not recorded yet, and counts it once the charge is known', async () => {

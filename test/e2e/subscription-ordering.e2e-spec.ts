@@ -1,6 +1,4 @@
 import { Injectable, Module } from '@nestjs/common';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { OnPaymentEvent } from '../../src/events/on-payment-event.decorator';
 import { PaymentEvents } from '../../src/events/payment-events';
 import { CheckoutSessionEntity } from '../../src/checkout/entities/checkout-session.entity';
@@ -19,6 +17,7 @@ import {
   type StripeObject,
 } from '../fixtures/stripe/events';
 import { waitForPaymentEvents } from '../../src/events/wait-for-payment-events';
+import { FakeStripeApi } from '../support/fake-stripe';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 /*
@@ -186,54 +185,15 @@ class EventRecorder {
 @Module({ providers: [EventRecorder] })
 class EventRecorderModule {}
 
-/** Stands in for api.stripe.com: records each request and answers from `respond`. */
-class FakeStripe {
-  readonly requests: {
-    method: string;
-    path: string;
-    headers: http.IncomingHttpHeaders;
-    body: string;
-  }[] = [];
-  respond: (
-    path: string,
-    body: URLSearchParams,
-  ) => { status: number; json: unknown } | Promise<{ status: number; json: unknown }> = () => ({
-    status: 500,
-    json: { error: { type: 'api_error', message: 'no answer set' } },
-  });
-  private readonly server = http.createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    request.on('end', () => {
-      this.requests.push({
-        method: request.method ?? '',
-        path: request.url ?? '',
-        headers: request.headers,
-        body,
-      });
-      void Promise.resolve(this.respond(request.url ?? '', new URLSearchParams(body))).then(
-        (answer) => {
-          response.writeHead(answer.status, { 'content-type': 'application/json' });
-          response.end(JSON.stringify(answer.json));
-        },
-      );
-    });
-  });
-
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
-
 describe('subscription webhooks from Stripe, in any order', () => {
   let t: TestApp;
   let recorder: EventRecorder;
-  const stripe = new FakeStripe();
+  // Every call to Stripe here is answered by the test that makes it.
+  const stripe = new FakeStripeApi();
+  stripe.override = () => ({
+    status: 500,
+    body: { error: { type: 'api_error', message: 'no answer set' } },
+  });
 
   beforeAll(async () => {
     const apiBase = await stripe.start();
@@ -734,10 +694,10 @@ describe('subscription webhooks from Stripe, in any order', () => {
         T0,
       );
       const row = await subscriptionRow(ids.subscription);
-      stripe.requests.length = 0;
-      stripe.respond = (_path, body) => ({
+      stripe.calls.length = 0;
+      stripe.override = (call) => ({
         status: 200,
-        json: answer(body.get('cancel_at_period_end') === 'true'),
+        body: answer(call.form.get('cancel_at_period_end') === 'true'),
       });
 
       const response = await t.http
@@ -753,12 +713,12 @@ describe('subscription webhooks from Stripe, in any order', () => {
           current_period_end: iso(PERIOD_END),
         }),
       );
-      expect(stripe.requests).toHaveLength(1);
-      const [request] = stripe.requests;
+      expect(stripe.calls).toHaveLength(1);
+      const [request] = stripe.calls;
       expect(request.method).toBe('POST');
       expect(request.path).toBe(`/v1/subscriptions/${ids.subscription}`);
-      expect(new URLSearchParams(request.body).get('cancel_at_period_end')).toBe('true');
-      expect(request.headers['idempotency-key']).toMatch(
+      expect(request.form.get('cancel_at_period_end')).toBe('true');
+      expect(request.idempotencyKey).toMatch(
         new RegExp(`^subscription-${row.id}-cancel-at-period-end-${PERIOD_END}-`),
       );
       expect((await subscriptionRow(ids.subscription)).cancelAtPeriodEnd).toBe(true);
@@ -769,13 +729,9 @@ describe('subscription webhooks from Stripe, in any order', () => {
       expect(resumed.body).toEqual(
         expect.objectContaining({ cancel_at_period_end: false, cancel_at: null }),
       );
-      expect(stripe.requests).toHaveLength(2);
-      expect(new URLSearchParams(stripe.requests[1].body).get('cancel_at_period_end')).toBe(
-        'false',
-      );
-      expect(stripe.requests[1].headers['idempotency-key']).toMatch(
-        new RegExp(`^subscription-${row.id}-resume-`),
-      );
+      expect(stripe.calls).toHaveLength(2);
+      expect(stripe.calls[1].form.get('cancel_at_period_end')).toBe('false');
+      expect(stripe.calls[1].idempotencyKey).toMatch(new RegExp(`^subscription-${row.id}-resume-`));
     });
 
     it("does not overwrite a newer webhook's state with the answer that arrives after it", async () => {
@@ -795,7 +751,7 @@ describe('subscription webhooks from Stripe, in any order', () => {
       const row = await subscriptionRow(race.subscription);
       // Stripe schedules our cancellation; before its answer reaches us, a resume made right
       // after it (another request, the dashboard) arrives by webhook.
-      stripe.respond = async () => {
+      stripe.override = async () => {
         await deliver(
           'current',
           'customer.subscription.updated',
@@ -804,7 +760,7 @@ describe('subscription webhooks from Stripe, in any order', () => {
         );
         return {
           status: 200,
-          json: subscriptionObject('current', race, {
+          body: subscriptionObject('current', race, {
             ...CREATED,
             cancelAtPeriodEnd: true,
             cancelAt: PERIOD_END,
@@ -841,18 +797,21 @@ describe('subscription webhooks from Stripe, in any order', () => {
         T0,
       );
       const row = await subscriptionRow(echo.subscription);
-      stripe.respond = () => ({ status: 200, json: subscriptionObject('current', echo, canceled) });
+      stripe.override = () => ({
+        status: 200,
+        body: subscriptionObject('current', echo, canceled),
+      });
       await t.http.post(`/api/v1/payment/subscriptions/${row.id}/cancel`).expect(200);
 
       // The cancel's own webhook arrives while the resume call is running.
-      stripe.respond = async () => {
+      stripe.override = async () => {
         await deliver(
           'current',
           'customer.subscription.updated',
           subscriptionObject('current', echo, canceled),
           T0 + 10,
         );
-        return { status: 200, json: subscriptionObject('current', echo, CREATED) };
+        return { status: 200, body: subscriptionObject('current', echo, CREATED) };
       };
       const resumed = await t.http
         .post(`/api/v1/payment/subscriptions/${row.id}/resume`)
@@ -875,9 +834,9 @@ describe('subscription webhooks from Stripe, in any order', () => {
 
     it("passes Stripe's refusal on as a 400 and leaves the row as it was", async () => {
       const row = await subscriptionRow(ids.subscription);
-      stripe.respond = () => ({
+      stripe.override = () => ({
         status: 400,
-        json: {
+        body: {
           error: {
             type: 'invalid_request_error',
             message: `No such subscription: '${ids.subscription}'`,

@@ -32,7 +32,14 @@ export interface StripeCall {
 export interface FakeAnswer {
   status: number;
   body: unknown;
+  /** Extra response headers (e.g. `stripe-should-retry`). */
+  headers?: Record<string, string>;
 }
+
+/** An answer of the test's own for a call (e.g. held until a webhook lands); undefined: as usual. */
+export type FakeOverride = (
+  call: StripeCall,
+) => FakeAnswer | undefined | Promise<FakeAnswer | undefined>;
 
 /** Prices the fake knows: amount in cents, recurring or one-off. */
 export const FAKE_PRICES: Record<string, { amount: number; recurring: boolean }> = {
@@ -56,10 +63,15 @@ export function formMap(form: URLSearchParams, prefix: string): Record<string, s
   return out;
 }
 
+/** What Stripe answers when its side fails (here: the test's override threw). */
+function fakeApiError(error: Error): FakeAnswer {
+  return { status: 500, body: { error: { type: 'api_error', message: error.message } } };
+}
+
 export class FakeStripeApi {
   readonly calls: StripeCall[] = [];
   /** Overrides the next answers (e.g. a 500); return undefined to answer normally. */
-  override: ((call: StripeCall) => FakeAnswer | undefined) | null = null;
+  override: FakeOverride | null = null;
   private readonly replies = new Map<string, FakeAnswer>();
   private seq = 0;
   private faultNow: FakeFault = null;
@@ -91,31 +103,44 @@ export class FakeStripeApi {
         );
         return;
       }
-      const answer = this.answerTo(call);
-      if (this.faultNow === 'reset') {
-        req.socket.destroy();
-        return;
-      }
-      if (this.faultNow === 'timeout') {
-        this.hanging.push(res);
-        return;
-      }
-      if (this.faultNow === 500) {
-        call.answeredStatus = 500;
-        res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({ error: { type: 'api_error', message: 'An unknown error occurred' } }),
-        );
-        return;
-      }
-      call.answeredStatus = answer.status;
-      res.writeHead(answer.status, {
-        'content-type': 'application/json',
-        'request-id': `req_fake_${this.seq}`,
-      });
-      res.end(JSON.stringify(answer.body));
+      this.answerTo(call).then(
+        (answer) => this.reply(req, res, call, answer),
+        (error: Error) => this.reply(req, res, call, fakeApiError(error)),
+      );
     });
   });
+
+  /** Answers a call once it is processed: as the fault says, else with `answer`. */
+  private reply(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    call: StripeCall,
+    answer: FakeAnswer,
+  ): void {
+    if (this.faultNow === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    if (this.faultNow === 'timeout') {
+      this.hanging.push(res);
+      return;
+    }
+    if (this.faultNow === 500) {
+      call.answeredStatus = 500;
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({ error: { type: 'api_error', message: 'An unknown error occurred' } }),
+      );
+      return;
+    }
+    call.answeredStatus = answer.status;
+    res.writeHead(answer.status, {
+      'content-type': 'application/json',
+      'request-id': `req_fake_${this.seq}`,
+      ...answer.headers,
+    });
+    res.end(JSON.stringify(answer.body));
+  }
 
   async start(): Promise<string> {
     await new Promise<void>((resolve) => this.server.listen(this.port, '127.0.0.1', resolve));
@@ -161,8 +186,8 @@ export class FakeStripeApi {
    */
   readonly subscriptions = new Map<string, StripeObject>();
 
-  private answerTo(call: StripeCall): FakeAnswer {
-    const overridden = this.override?.(call);
+  private async answerTo(call: StripeCall): Promise<FakeAnswer> {
+    const overridden = await this.override?.(call);
     if (overridden) return overridden;
     if (call.method === 'GET') return this.read(call);
     // Stripe answers a repeated idempotency key with the first answer.
