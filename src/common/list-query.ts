@@ -11,7 +11,7 @@ import {
 } from 'class-validator';
 import type { ObjectLiteral, Repository, SelectQueryBuilder } from 'typeorm';
 import { ValidationError } from './domain-error';
-import { MAX_PAGE, MAX_PAGE_SIZE } from './pagination';
+import { MAX_PAGE, MAX_PAGE_SIZE, type Page } from './pagination';
 import { MAX_ROW_ID } from './parse-id.pipe';
 
 export const DEFAULT_LIMIT = 20;
@@ -168,6 +168,11 @@ export function listRequestOf(query: ListQuery): ListRequest {
     endingBefore: query.ending_before,
     includeTotal,
   };
+}
+
+/** Page `page` of the list with the count of every row the filters match (the CLI's listings). */
+export function pageWithTotal(page: Page): ListRequest {
+  return { mode: 'page', page: page.page, pageSize: page.pageSize, includeTotal: true };
 }
 
 export interface ListResult<T> {

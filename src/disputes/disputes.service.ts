@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectPaymentRepository } from '../database/payment-data-source';
 import { In, type FindOptionsWhere, type Repository } from 'typeorm';
 import { NotFoundError, ValidationError } from '../common/domain-error';
-import { listRows, type ListRequest, type ListResult } from '../common/list-query';
+import { listRows, pageWithTotal, type ListRequest, type ListResult } from '../common/list-query';
 import type { Page } from '../common/pagination';
 import { OPEN_DISPUTE_STATUSES } from './dispute-status';
 import { toDisputeResource, type DisputeResource } from './dispute.resource';
@@ -38,17 +38,13 @@ export class DisputesService {
         limit: [`must be an integer from 1 to ${MAX_LIMIT}`],
       });
     }
-    const { rows } = await this.list(filter, { page: 1, pageSize: limit });
+    const { rows } = await this.listPage(filter, { mode: 'cursor', limit, includeTotal: false });
     return rows.map(toDisputeResource);
   }
 
+  /** Newest first: one page, and the count of every row the filters match. */
   async list(filter: DisputeFilter, page: Page): Promise<{ rows: DisputeEntity[]; total: number }> {
-    const [rows, total] = await this.disputes.findAndCount({
-      where: whereOf(filter),
-      order: { createdAt: 'DESC', id: 'DESC' },
-      skip: (page.page - 1) * page.pageSize,
-      take: page.pageSize,
-    });
+    const { rows, total = 0 } = await this.listPage(filter, pageWithTotal(page));
     return { rows, total };
   }
 

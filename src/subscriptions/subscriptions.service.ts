@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectPaymentRepository } from '../database/payment-data-source';
-import { Not, IsNull, type FindOptionsWhere, type Repository } from 'typeorm';
+import { Not, IsNull, type Repository } from 'typeorm';
 import { NotFoundError } from '../common/domain-error';
-import { listRows, type ListRequest, type ListResult } from '../common/list-query';
+import { listRows, pageWithTotal, type ListRequest, type ListResult } from '../common/list-query';
 import type { Page } from '../common/pagination';
 import { SubscriptionEntity, type SubscriptionStatus } from './entities/subscription.entity';
 
@@ -19,20 +19,12 @@ export class SubscriptionsService {
     private readonly subscriptions: Repository<SubscriptionEntity>,
   ) {}
 
-  /** Newest first. */
+  /** Newest first: one page, and the count of every row the filters match. */
   async list(
     filter: SubscriptionFilter,
     page: Page,
   ): Promise<{ rows: SubscriptionEntity[]; total: number }> {
-    const where: FindOptionsWhere<SubscriptionEntity> = {};
-    if (filter.status) where.status = filter.status;
-    if (filter.customerRef) where.customerRef = filter.customerRef;
-    const [rows, total] = await this.subscriptions.findAndCount({
-      where,
-      order: { createdAt: 'DESC', id: 'DESC' },
-      skip: (page.page - 1) * page.pageSize,
-      take: page.pageSize,
-    });
+    const { rows, total = 0 } = await this.listPage(filter, pageWithTotal(page));
     return { rows, total };
   }
 

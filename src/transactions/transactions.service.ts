@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectPaymentRepository } from '../database/payment-data-source';
 import type { FindOptionsWhere, Repository } from 'typeorm';
 import { NotFoundError } from '../common/domain-error';
-import { listRows, type ListRequest, type ListResult } from '../common/list-query';
+import { listRows, pageWithTotal, type ListRequest, type ListResult } from '../common/list-query';
 import type { Page } from '../common/pagination';
 import {
   TransactionEntity,
@@ -24,20 +24,12 @@ export class TransactionsService {
     private readonly transactions: Repository<TransactionEntity>,
   ) {}
 
+  /** Newest first: one page, and the count of every row the filters match. */
   async list(
     filter: TransactionFilter,
     page: Page,
   ): Promise<{ rows: TransactionEntity[]; total: number }> {
-    const where: FindOptionsWhere<TransactionEntity> = {};
-    if (filter.status) where.status = filter.status;
-    if (filter.type) where.type = filter.type;
-    if (filter.customerRef) where.customerRef = filter.customerRef;
-    const [rows, total] = await this.transactions.findAndCount({
-      where,
-      order: { createdAt: 'DESC', id: 'DESC' },
-      skip: (page.page - 1) * page.pageSize,
-      take: page.pageSize,
-    });
+    const { rows, total = 0 } = await this.listPage(filter, pageWithTotal(page));
     return { rows, total };
   }
 
