@@ -108,7 +108,6 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-/** The development secret the sandbox signs its webhooks with when none is configured. */
 /**
  * Connections of the service's own pool by default (pg's own default; it was a fixed 20). On 2
  * cores the webhook bench ran as many events per second with 6 or 10 as with 20, at 6–13 % less
@@ -117,6 +116,7 @@ type Env = Record<string, string | undefined>;
  */
 export const DEFAULT_POOL_SIZE = 10;
 
+/** The development secret the sandbox signs its webhooks with when none is configured. */
 export const SANDBOX_DEFAULT_WEBHOOK_SECRET = 'whsec_sandbox_development_only';
 
 /**
