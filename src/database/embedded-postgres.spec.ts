@@ -53,6 +53,23 @@ describe('forwardServerOutput', () => {
     ]);
   });
 
+  // The server's own stop ends the backends still closing (a pool's last connection can be a few
+  // microseconds behind its client): expected then, an error at any other time.
+  it("logs a backend ended by the server's stop at debug level while the service stops it, as an error otherwise", () => {
+    const line =
+      '2026-11-30 08:26:44.786 UTC [7941] FATAL:  terminating connection due to administrator command';
+    const running = capture();
+    forwardServerOutput(running.logger, line);
+    const stopping = capture();
+    forwardServerOutput(stopping.logger, line, { stopping: true });
+    expect(running.lines.map((entry) => entry.level)).toEqual(['error']);
+    expect(stopping.lines.map((entry) => entry.level)).toEqual(['debug']);
+    // Only that message: another FATAL during the stop is still an error.
+    const other = capture();
+    forwardServerOutput(other.logger, 'FATAL:  could not write lock file', { stopping: true });
+    expect(other.lines.map((entry) => entry.level)).toEqual(['error']);
+  });
+
   it('falls back to log() for a logger with log only, and skips debug lines', () => {
     const seen: unknown[] = [];
     forwardServerOutput({ log: (message: unknown) => seen.push(message) }, 'WARNING: a\nLOG: b');

@@ -24,17 +24,28 @@ export type EmbeddedPostgresLogger = Pick<LoggerService, 'log'> &
 const CONTEXT = 'EmbeddedPostgres';
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
 
+/** A backend ended by the server's fast shutdown (SQLSTATE 57P01). */
+const ENDED_BY_SHUTDOWN = /\bFATAL:\s+terminating connection due to administrator command/;
+
 /**
  * Sends the server's output to the logger line by line, without colour codes:
  * FATAL/PANIC as errors, WARNING as warnings, the rest (start-up notes, and the
  * ERROR lines of queries that failed, which the client already handles) as debug.
+ * `stopping`: the service is stopping the server, after closing its pools; a backend
+ * the stop ends then (one still exiting behind its client's close) is expected: debug.
  */
-export function forwardServerOutput(logger: EmbeddedPostgresLogger, chunk: unknown): void {
+export function forwardServerOutput(
+  logger: EmbeddedPostgresLogger,
+  chunk: unknown,
+  options: { stopping?: boolean } = {},
+): void {
   const text = chunk instanceof Error ? chunk.message : String(chunk);
   for (const raw of text.replace(ANSI, '').split('\n')) {
     const line = raw.replace(/^\[STDERR\]\s*/, '').trimEnd();
     if (!line.trim()) continue;
-    if (/\b(FATAL|PANIC):/.test(line))
+    if (options.stopping && ENDED_BY_SHUTDOWN.test(line))
+      (logger.debug ?? (() => undefined)).call(logger, line, CONTEXT);
+    else if (/\b(FATAL|PANIC):/.test(line))
       (logger.error ?? logger.log).call(logger, line, undefined, CONTEXT);
     else if (/\bWARNING:/.test(line)) (logger.warn ?? logger.log).call(logger, line, CONTEXT);
     else (logger.debug ?? (() => undefined)).call(logger, line, CONTEXT);
@@ -215,6 +226,8 @@ export async function startEmbeddedPostgres(
     if (serverLog.length > 50) serverLog.shift();
   };
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  /** Set by stop(): the server's output from then on is read as a shutdown's. */
+  let stopping = false;
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
     port,
@@ -227,11 +240,11 @@ export async function startEmbeddedPostgres(
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
     onLog: (message: unknown) => {
       keep(message);
-      forwardServerOutput(logger, message);
+      forwardServerOutput(logger, message, { stopping });
     },
     onError: (message: unknown) => {
       keep(message);
-      forwardServerOutput(logger, message);
+      forwardServerOutput(logger, message, { stopping });
     },
   });
   if (isRoot) {
@@ -284,14 +297,13 @@ export async function startEmbeddedPostgres(
     if (pid !== undefined && isAlive(pid)) process.kill(pid, 'SIGINT');
   };
   process.once('exit', onExit);
-  let stopped = false;
   logger.log(`embedded PostgreSQL ready on 127.0.0.1:${port} (data in ${pgDir})`, CONTEXT);
   return {
     url: databaseUrl(port),
     embedded: true,
     async stop() {
-      if (stopped) return;
-      stopped = true;
+      if (stopping) return;
+      stopping = true;
       process.removeListener('exit', onExit);
       await server.stop();
       fs.rmSync(ownerFile, { force: true });
