@@ -329,20 +329,18 @@ export class WebhooksService {
   ): Promise<WebhookOutcome> {
     const change = event.change;
     if (!change) return 'ignored';
-    let pending: DomainEvent[] = [];
-    let recorded: RecordedEvents | undefined;
     let inbox: InboxValues = this.inboxValues(
       event,
       options.source,
       JSON.stringify(event.payload),
       null,
     );
+    // What the transaction recorded, or null when the claim found the event already processed.
     const run = () =>
-      this.dataSource.transaction(async (manager) => {
+      this.dataSource.transaction(async (manager): Promise<RecordedEvents | null> => {
         const claimed = await this.claim(manager, inbox, options.force ?? false);
-        if (!claimed) return false;
-        pending = [];
-        recorded = undefined;
+        if (!claimed) return null;
+        const pending: DomainEvent[] = [];
         const handler = this.registry.handlerFor(change.kind);
         await handler(change, {
           manager,
@@ -354,21 +352,20 @@ export class WebhooksService {
           emit: (name, payload) => pending.push({ name, payload }),
         });
         // The transaction's last statement: its COMMIT goes with it.
-        recorded = await this.outbox.record(manager, pending, { last: true });
-        return true;
+        return this.outbox.record(manager, pending, { last: true });
       });
     try {
-      let done: boolean;
+      let recorded: RecordedEvents | null;
       try {
-        done = await run();
+        recorded = await run();
       } catch (error) {
         if (!(error instanceof PayloadRefusedError)) throw error;
         // jsonb refused the payload (a NUL character, a lone surrogate): the row keeps `{}`
         // and the exact bytes.
         inbox = { ...inbox, payload: '{}', rawBody: options.rawBody ?? payloadBytes(event) };
-        done = await run();
+        recorded = await run();
       }
-      if (!done || !recorded) return 'duplicate';
+      if (!recorded) return 'duplicate';
       this.outbox.publishCommitted(recorded);
       return 'processed';
     } catch (error) {
