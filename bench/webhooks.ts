@@ -25,6 +25,10 @@
  * service's cold start on the embedded PostgreSQL (process start → /health/ready 200,
  * its data directory already initialised; BENCH_COLD_START=0 skips it).
  *
+ * BENCH_ROUNDS (1) repeats the baseline's and the service's runs that many times, in turn,
+ * and prints each round's table and the median of the rounds' ratios: on a shared machine
+ * the baseline alone moves by a third between runs minutes apart, so compare medians.
+ *
  * BENCH_SERVICE_NODE_ARGS adds node options to the service process, e.g.
  * `--cpu-prof --cpu-prof-dir=/tmp/prof` for a CPU profile of it under this load.
  *
@@ -61,6 +65,7 @@ const WARMUP_MS = Number(process.env.BENCH_WARMUP ?? 3) * 1000;
 const STORM_COPIES = Number(process.env.BENCH_STORM_COPIES ?? 10);
 const RSS_EVENTS = Number(process.env.BENCH_RSS_EVENTS ?? 20_000);
 const COLD_START = process.env.BENCH_COLD_START !== '0';
+const ROUNDS = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? 1)) || 1);
 const SECRET = 'whsec_bench_side_by_side_secret';
 const BASE_DB = 'payments_bench_wh_baseline';
 const SERVICE_DB = 'payments_bench_wh_service';
@@ -333,10 +338,44 @@ function drainLine(run: string, drain: Drain): string {
   return `- outbox after the service's ${run} run: ${drain.deliveries} listener deliveries still to make when the load stopped, made in ${fmt(drain.ms / 1000, 1)} s (service CPU ${per(drain.serverCpuMs)} ms, PostgreSQL CPU ${per(drain.pgCpuMs)} ms per delivery)`;
 }
 
+/** One round: each server's unique run and storm. */
+type Round = Record<
+  string,
+  { unique: Measure; storm: Measure; uniqueEvents: number; stormEvents: number }
+>;
+
+const rateOf = (m: Measure): number => (m.result.requests / m.result.wallMs) * 1000;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** The service's ratios per round and their median, for unique events and the storm. */
+function summaryOf(rounds: Round[]): string {
+  const line = (name: string, run: 'unique' | 'storm'): string => {
+    const ratios = rounds.map((r) => rateOf(r.service[run]) / rateOf(r.baseline[run]));
+    const p99s = rounds.map((r) =>
+      percentile(
+        [...r.service[run].result.latencies].sort((a, b) => a - b),
+        99,
+      ),
+    );
+    return `| ${name} | ${ratios.map((x) => fmt(x, 2) + '×').join(', ')} | ${fmt(median(ratios), 2)}× | ${fmt(median(rounds.map((r) => rateOf(r.baseline[run]))), 0)} | ${fmt(median(rounds.map((r) => rateOf(r.service[run]))), 0)} | ${fmt(median(p99s))} |`;
+  };
+  return [
+    '| run | ratio to baseline, per round | median ratio | baseline events/s (median) | service events/s (median) | service p99 ms (median) |',
+    '|---|---|---|---|---|---|',
+    line('unique events', 'unique'),
+    line(`storm ×${STORM_COPIES} (deliveries/s)`, 'storm'),
+  ].join('\n');
+}
+
 function row(name: string, m: Measure, events: number, baseline?: Measure): string {
   const sorted = [...m.result.latencies].sort((a, b) => a - b);
-  const rate = (m.result.requests / m.result.wallMs) * 1000;
-  const baseRate = baseline ? (baseline.result.requests / baseline.result.wallMs) * 1000 : rate;
+  const rate = rateOf(m);
+  const baseRate = baseline ? rateOf(baseline) : rate;
   return `| ${name} | ${fmt(rate, 0)} | ${baseline ? fmt(rate / baseRate, 2) + '×' : '1.00×'} | ${fmt(percentile(sorted, 50))} | ${fmt(percentile(sorted, 99))} | ${fmt(m.serverCpuMs / events, 2)} | ${m.pgCpuMs === null ? '–' : fmt(m.pgCpuMs / events, 2)} | ${m.result.non2xx + m.result.errors} |`;
 }
 
@@ -399,10 +438,6 @@ async function main(): Promise<void> {
       };
     };
 
-    const results: Record<
-      string,
-      { unique: Measure; storm: Measure; uniqueEvents: number; stormEvents: number }
-    > = {};
     // Each run starts with the service's outbox empty: its durable listeners' deliveries of the
     // previous run are made first (and reported), so a run pays for its own events only.
     const drains: { run: string; drain: Drain }[] = [];
@@ -411,25 +446,34 @@ async function main(): Promise<void> {
       const drain = await drainOutbox(server);
       if (run) drains.push({ run, drain });
     };
-    for (const server of servers) {
-      process.stdout.write(`${server.name}: warm-up…\n`);
-      const start = sequence;
-      await measure(server, WARMUP_MS, unique());
-      await settle(server, '');
-      process.stdout.write(`${server.name}: unique events…\n`);
-      const u = await measure(server, DURATION_MS, unique());
-      await settle(server, 'unique');
-      process.stdout.write(`${server.name}: duplicate storm…\n`);
-      const s = await measure(server, DURATION_MS, storm());
-      await settle(server, 'storm');
-      results[server.name] = {
-        unique: u,
-        storm: s,
-        uniqueEvents: u.result.requests,
-        stormEvents: s.result.requests,
-      };
-      // The next server gets the same event numbers again (its own database).
-      if (server !== servers[servers.length - 1]) sequence = start;
+    const rounds: Round[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const results: Record<string, Round[string]> = {};
+      const suffix = ROUNDS > 1 ? ` (round ${round} of ${ROUNDS})` : '';
+      for (const server of servers) {
+        const start = sequence;
+        if (round === 1) {
+          process.stdout.write(`${server.name}: warm-up…\n`);
+          await measure(server, WARMUP_MS, unique());
+          await settle(server, '');
+        }
+        process.stdout.write(`${server.name}: unique events${suffix}…\n`);
+        const u = await measure(server, DURATION_MS, unique());
+        await settle(server, `unique${suffix}`);
+        process.stdout.write(`${server.name}: duplicate storm${suffix}…\n`);
+        const s = await measure(server, DURATION_MS, storm());
+        await settle(server, `storm${suffix}`);
+        results[server.name] = {
+          unique: u,
+          storm: s,
+          uniqueEvents: u.result.requests,
+          stormEvents: s.result.requests,
+        };
+        // The next server gets the same event numbers again (its own database); the next
+        // round gets new ones.
+        if (server !== servers[servers.length - 1]) sequence = start;
+      }
+      rounds.push(results);
     }
 
     // RSS after RSS_EVENTS deliveries in all (topped up with unique events).
@@ -453,17 +497,23 @@ async function main(): Promise<void> {
     for (const server of servers) await stop(server.child);
     servers.length = 0;
 
-    const b = results.baseline;
-    const sv = results.service;
     const header =
       '| run | events/s | ratio to baseline | p50 ms | p99 ms | server CPU ms/event | PostgreSQL CPU ms/event | non-2xx |\n|---|---|---|---|---|---|---|---|';
-    const table = [
-      header,
-      row('baseline, unique events', b.unique, b.uniqueEvents),
-      row('service, unique events', sv.unique, sv.uniqueEvents, b.unique),
-      row(`baseline, storm ×${STORM_COPIES} (deliveries/s)`, b.storm, b.stormEvents),
-      row(`service, storm ×${STORM_COPIES} (deliveries/s)`, sv.storm, sv.stormEvents, b.storm),
-    ].join('\n');
+    const tableOf = ({ baseline: b, service: sv }: Round): string =>
+      [
+        header,
+        row('baseline, unique events', b.unique, b.uniqueEvents),
+        row('service, unique events', sv.unique, sv.uniqueEvents, b.unique),
+        row(`baseline, storm ×${STORM_COPIES} (deliveries/s)`, b.storm, b.stormEvents),
+        row(`service, storm ×${STORM_COPIES} (deliveries/s)`, sv.storm, sv.stormEvents, b.storm),
+      ].join('\n');
+    const table =
+      rounds.length === 1
+        ? tableOf(rounds[0])
+        : [
+            ...rounds.map((round, i) => `Round ${i + 1}:\n\n${tableOf(round)}`),
+            `Median of the ${rounds.length} rounds (each ratio is the service's run over the baseline's of the same round):\n\n${summaryOf(rounds)}`,
+          ].join('\n\n');
     process.stdout.write(
       `\n## Webhooks side by side (${new Date().toISOString()}; ${machine()})\n\n` +
         `${CONNECTIONS} keep-alive connections, ${DURATION_MS / 1000} s per run after a ${WARMUP_MS / 1000} s warm-up; ` +
