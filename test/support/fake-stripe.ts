@@ -63,9 +63,9 @@ export function formMap(form: URLSearchParams, prefix: string): Record<string, s
   return out;
 }
 
-/** What Stripe answers when its side fails (here: the test's override threw). */
-function fakeApiError(error: Error): FakeAnswer {
-  return { status: 500, body: { error: { type: 'api_error', message: error.message } } };
+/** What Stripe answers when its side fails (a 500 fault, or the test's override threw). */
+function fakeApiError(message: string): FakeAnswer {
+  return { status: 500, body: { error: { type: 'api_error', message } } };
 }
 
 export class FakeStripeApi {
@@ -105,7 +105,7 @@ export class FakeStripeApi {
       }
       this.answerTo(call).then(
         (answer) => this.reply(req, res, call, answer),
-        (error: Error) => this.reply(req, res, call, fakeApiError(error)),
+        (error: Error) => this.reply(req, res, call, fakeApiError(error.message)),
       );
     });
   });
@@ -128,9 +128,7 @@ export class FakeStripeApi {
     if (this.faultNow === 500) {
       call.answeredStatus = 500;
       res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({ error: { type: 'api_error', message: 'An unknown error occurred' } }),
-      );
+      res.end(JSON.stringify(fakeApiError('An unknown error occurred').body));
       return;
     }
     call.answeredStatus = answer.status;
